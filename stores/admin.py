@@ -1,0 +1,186 @@
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from gett import outbox
+from portal.exceptions import InvalidStateError
+from stores import services
+from stores.models import Membership, Merchant, Store
+
+User = get_user_model()
+
+
+class MerchantMembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "store_count", "created_at")
+    search_fields = ("name", "public_id")
+    fields = ("name", "public_id", "created_at")
+    readonly_fields = ("public_id", "created_at")
+    date_hierarchy = "created_at"
+    inlines = (MerchantMembershipInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(store_count=Count("stores"))
+
+    @admin.display(description="Stores", ordering="store_count")
+    def store_count(self, obj: Merchant) -> int:
+        return obj.store_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "merchant", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__email", "merchant__name")
+    list_select_related = ("user", "merchant")
+    autocomplete_fields = ("user", "merchant")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "merchant",
+        "status",
+        "pause_reason",
+        "resume_at",
+        "gett_store_id",
+        "connected",
+        "currency",
+        "timezone",
+    )
+    list_filter = (
+        "status",
+        "currency",
+        "delivery_allowed",
+        "pickup_allowed",
+        ("gett_store_id", admin.EmptyFieldListFilter),
+        "merchant",
+    )
+    search_fields = ("name", "public_id", "gett_store_id", "merchant__name", "city")
+    list_select_related = ("merchant",)
+    autocomplete_fields = ("merchant",)
+    actions = ("resume_stores",)
+    # Gett owns its store id (set by onboarding); status changes must reach Gett, so they go
+    # through the actions and the store pages, never a bare form field.
+    readonly_fields = (
+        "public_id",
+        "gett_store_id",
+        "gett_sync",
+        "status",
+        "pause_reason",
+        "paused_at",
+        "resume_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("merchant", "name", "public_id")}),
+        ("Gett", {"fields": ("gett_store_id", "gett_sync")}),
+        (
+            "Status",
+            {
+                "fields": ("status", "pause_reason", "paused_at", "resume_at"),
+                "description": "Resume stores with the “Resume selected stores” action.",
+            },
+        ),
+        (
+            "Shown on Gett",
+            {"fields": ("phone", "description", "logo", "delivery_allowed", "pickup_allowed")},
+        ),
+        ("Address", {"fields": ("street", "city", "state", "postal_code", "country", "timezone")}),
+        (
+            "Orders",
+            {
+                "fields": (
+                    "currency",
+                    "tax_rate_bp",
+                    "delivery_fee",
+                    "minimum_order",
+                    "default_prep_minutes",
+                    "auto_accept",
+                )
+            },
+        ),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="Connected", boolean=True, ordering="gett_store_id")
+    def connected(self, obj: Store) -> bool:
+        return obj.is_connected
+
+    @admin.display(description="Gett sync")
+    def gett_sync(self, obj: Store) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:gett_outboundmessage_changelist")
+        url = f"{url}?{urlencode({'key': obj.outbox_key})}"
+        message = outbox.latest_for_key(obj.outbox_key)
+        if message is None:
+            return format_html('Nothing sent yet. <a href="{}">Outbox</a>', url)
+        error = f" — {message.last_error[:200]}" if message.state == message.State.FAILED else ""
+        return format_html(
+            '{}: <strong>{}</strong> ({} ago){} · <a href="{}">All messages for this store</a>',
+            outbox.kind_label(message.kind),
+            message.get_state_display(),
+            timesince(message.created_at),
+            error,
+            url,
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so Gett hears about the fields it shows.
+        services.store_update(store=obj, changed_fields=form.changed_data)
+
+    @admin.action(description="Resume selected stores", permissions=["change"])
+    def resume_stores(self, request, queryset):
+        resumed, skipped = 0, []
+        for store in queryset:
+            try:
+                services.store_resume(store=store, user=request.user)
+            except InvalidStateError:
+                skipped.append(store.name)
+                continue
+            resumed += 1
+        if resumed:
+            self.message_user(request, f"Resumed {resumed} store(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {len(skipped)} store(s) already online: {', '.join(skipped)}.",
+                messages.WARNING,
+            )
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ("merchant", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("merchant",)
+    extra = 0
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Django's user admin, plus the merchants each user belongs to."""
+
+    inlines = (UserMembershipInline,)
+    search_fields = (*BaseUserAdmin.search_fields, "memberships__merchant__name")

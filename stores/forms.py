@@ -1,0 +1,130 @@
+import zoneinfo
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from gett.wire import minor_digits
+from stores.models import PauseReason, Store
+from stores.services import RESUME_PRESETS
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class MoneyField(forms.DecimalField):
+    """Shown in major units (12.50), stored in minor units (1250)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_digits", 9)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+
+class StoreForm(forms.ModelForm):
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, help_text="Opening hours use this.")
+    tax_rate = forms.DecimalField(
+        label="Tax rate (%)", min_value=0, max_value=100, decimal_places=2, max_digits=5
+    )
+    delivery_fee_amount = MoneyField(label="Delivery fee")
+    minimum_order_amount = MoneyField(label="Minimum order")
+
+    class Meta:
+        model = Store
+        fields = [
+            "name",
+            "phone",
+            "description",
+            "logo",
+            "street",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "timezone",
+            "currency",
+            "delivery_allowed",
+            "pickup_allowed",
+            "default_prep_minutes",
+            "auto_accept",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        store = self.instance
+        scale = Decimal(10) ** minor_digits(store.currency)
+        self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp) / 100
+        self.fields["delivery_fee_amount"].initial = Decimal(store.delivery_fee) / scale
+        self.fields["minimum_order_amount"].initial = Decimal(store.minimum_order) / scale
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
+            raise forms.ValidationError("The logo must be 2 MB or smaller.")
+        return logo
+
+    def clean_country(self):
+        return (self.cleaned_data.get("country") or "").upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("delivery_allowed") and not cleaned.get("pickup_allowed"):
+            raise forms.ValidationError("A store must allow delivery, pickup or both.")
+        return cleaned
+
+    def _post_clean(self):
+        # Money and percentages are entered in people's units and kept in ours.
+        store = self.instance
+        currency = self.cleaned_data.get("currency") or store.currency
+        scale = Decimal(10) ** minor_digits(currency)
+        if self.cleaned_data.get("tax_rate") is not None:
+            store.tax_rate_bp = int(self.cleaned_data["tax_rate"] * 100)
+        if self.cleaned_data.get("delivery_fee_amount") is not None:
+            store.delivery_fee = int(self.cleaned_data["delivery_fee_amount"] * scale)
+        if self.cleaned_data.get("minimum_order_amount") is not None:
+            store.minimum_order = int(self.cleaned_data["minimum_order_amount"] * scale)
+        super()._post_clean()
+
+
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason…"), *PauseReason.choices],
+        error_messages={"required": "Choose why the store is paused."},
+    )
+    preset = forms.ChoiceField(
+        label="Resume", choices=list(RESUME_PRESETS.items()), initial="30m", widget=forms.RadioSelect
+    )
+    resume_at = forms.DateTimeField(
+        label="Resume at (store time)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+    def __init__(self, *args, store: Store, **kwargs):
+        self.store = store
+        super().__init__(*args, **kwargs)
+
+    def clean_resume_at(self):
+        value = self.cleaned_data.get("resume_at")
+        if value is None:
+            return None
+        # The person typed a wall-clock time in the store's own time zone.
+        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return naive.replace(tzinfo=self.store.tzinfo)
+
+    def clean(self):
+        from stores.services import resume_at_for_preset
+
+        cleaned = super().clean()
+        preset = cleaned.get("preset")
+        if preset and not self.errors:
+            try:
+                cleaned["resume_at"] = resume_at_for_preset(
+                    store=self.store, preset=preset, at=cleaned.get("resume_at")
+                )
+            except ValueError as exc:
+                self.add_error("resume_at" if preset == "at" else "preset", str(exc))
+        return cleaned

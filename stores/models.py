@@ -1,0 +1,216 @@
+import uuid
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not an IANA time zone, e.g. Europe/London.")
+
+
+class Merchant(models.Model):
+    """A business (restaurant group, shop) with one or more stores."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+        STAFF = "staff", "Staff"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["merchant__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "merchant"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.merchant} ({self.role})"
+
+    # Roles, from ARCHITECTURE: owner (everything, users), manager (menus, stores, orders),
+    # staff (orders, snooze, pause).
+    @property
+    def can_manage_users(self) -> bool:
+        return self.role == self.Role.OWNER
+
+    @property
+    def can_edit_stores(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.MANAGER)
+
+    @property
+    def can_pause(self) -> bool:
+        return True
+
+
+class PauseReason(models.TextChoices):
+    # Gett's PauseReason enum (REFERENCE §6).
+    OPERATIONAL_ISSUES = "operational_issues", "Operational issues"
+    STAFF_SHORTAGE = "staff_shortage", "Staff shortage"
+    TOO_BUSY = "too_busy", "Too busy"
+    MAINTENANCE = "maintenance", "Maintenance"
+    OTHER = "other", "Other"
+
+
+CURRENCIES = [
+    ("USD", "USD — US dollar"),
+    ("EUR", "EUR — Euro"),
+    ("GBP", "GBP — Pound sterling"),
+    ("ILS", "ILS — Israeli new shekel"),
+    ("CAD", "CAD — Canadian dollar"),
+    ("AUD", "AUD — Australian dollar"),
+    ("CHF", "CHF — Swiss franc"),
+    ("SEK", "SEK — Swedish krona"),
+    ("NOK", "NOK — Norwegian krone"),
+    ("DKK", "DKK — Danish krone"),
+    ("PLN", "PLN — Polish złoty"),
+]
+
+
+class StoreQuerySet(models.QuerySet):
+    def for_merchant(self, merchant: Merchant) -> "StoreQuerySet":
+        return self.filter(merchant=merchant)
+
+    def due_to_resume(self, now: datetime | None = None) -> "StoreQuerySet":
+        now = now or timezone.now()
+        return self.filter(status=Store.Status.PAUSED, resume_at__isnull=False, resume_at__lte=now)
+
+
+class Store(models.Model):
+    """A merchant's location, as Gett knows it (REFERENCE §5-6) plus what orders need."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        PAUSED = "paused", "Paused"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="stores")
+    # Our stable id, sent to Gett as partnerStoreId. Never the pk.
+    public_id = models.UUIDField(
+        "partner store id", default=uuid.uuid4, unique=True, editable=False
+    )
+    # Gett's id, assigned when onboarding activates the store.
+    gett_store_id = models.UUIDField("Gett store id", null=True, blank=True, unique=True)
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\+?[0-9 ()\-.]{5,31}$", "Enter a phone number, e.g. +44 20 7946 0000.")
+        ],
+    )
+    description = models.TextField(blank=True, max_length=2000)
+    logo = models.ImageField(upload_to="logos/", blank=True)
+
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="Two-letter ISO country code, e.g. GB.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter country code, e.g. GB.")],
+    )
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="e.g. Europe/London"
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")
+
+    delivery_allowed = models.BooleanField(default=True)
+    pickup_allowed = models.BooleanField(default=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
+    pause_reason = models.CharField(max_length=30, choices=PauseReason.choices, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
+
+    # What orders will need. Money in minor units of `currency`.
+    tax_rate_bp = models.PositiveIntegerField(
+        "tax rate (basis points)",
+        default=0,
+        validators=[MaxValueValidator(10_000)],
+        help_text="1 basis point = 0.01 %; 20 % is 2000.",
+    )
+    delivery_fee = models.PositiveIntegerField(default=0, help_text="In minor units (cents).")
+    minimum_order = models.PositiveIntegerField(default=0, help_text="In minor units (cents).")
+    default_prep_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    auto_accept = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery_allowed=True) | Q(pickup_allowed=True),
+                name="store_delivery_or_pickup",
+                violation_error_message="A store must allow delivery, pickup or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="online") | ~Q(pause_reason=""),
+                name="store_paused_has_reason",
+                violation_error_message="A paused store needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def partner_store_id(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == self.Status.PAUSED
+
+    @property
+    def is_connected(self) -> bool:
+        """Gett knows this store (onboarding gave us its id)."""
+        return self.gett_store_id is not None
+
+    @property
+    def outbox_key(self) -> str:
+        """Messages about this store go out to Gett in order under this key."""
+        return f"store:{self.public_id}"
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_now(self) -> datetime:
+        return timezone.now().astimezone(self.tzinfo)
+
+    @property
+    def address_lines(self) -> list[str]:
+        line2 = " ".join(p for p in (self.postal_code, self.city) if p)
+        return [p for p in (self.street, line2, self.state, self.country) if p]

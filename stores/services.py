@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from gett import outbox
+from gett.wire import datetime_to_wire
+from portal.exceptions import InvalidStateError
+from stores.models import Membership, Merchant, PauseReason, Store
+
+logger = logging.getLogger(__name__)
+
+
+# --- what Gett hears -----------------------------------------------------------------------
+
+
+def store_status_payload(store: Store) -> dict:
+    """StoreStatusUpdate (REFERENCE §6)."""
+    if not store.is_paused:
+        return {"status": "online"}
+    payload = {"status": "paused", "reason": store.pause_reason}
+    if store.resume_at:
+        payload["resumeAt"] = datetime_to_wire(store.resume_at)
+    return payload
+
+
+def store_details_payload(store: Store) -> dict:
+    """StoreUpdate (REFERENCE §5.1). We send the full set we manage (PUT semantics unknown)."""
+    payload = {
+        "name": store.name,
+        "phone": store.phone,
+        "description": store.description,
+        # (inferred) The fulfillment flags ride on Update Store: REFERENCE §5.2 leaves the path open.
+        "deliveryAllowed": store.delivery_allowed,
+        "pickupAllowed": store.pickup_allowed,
+    }
+    if store.logo:
+        url = store.logo.url
+        payload["logoUrl"] = url if "://" in url else f"{settings.PUBLIC_BASE_URL}{url}"
+    return payload
+
+
+def _tell_gett(*, store: Store, kind: str, payload: dict) -> None:
+    outbox.enqueue(
+        kind=kind,
+        key=store.outbox_key,
+        target_id=str(store.gett_store_id) if store.gett_store_id else "",
+        payload=payload,
+    )
+
+
+# --- store details ---------------------------------------------------------------------------
+
+GETT_FIELDS = ("name", "phone", "description", "logo", "delivery_allowed", "pickup_allowed")
+
+
+@transaction.atomic
+def store_update(*, store: Store, changed_fields: list[str] | tuple[str, ...]) -> Store:
+    """Save a store edited through a form or the API; Gett hears about fields it knows."""
+    store.full_clean()
+    store.save()
+    if any(field in GETT_FIELDS for field in changed_fields):
+        _tell_gett(store=store, kind="store.update", payload=store_details_payload(store))
+    return store
+
+
+# --- pause and resume ------------------------------------------------------------------------
+
+RESUME_PRESETS = {
+    "15m": "15 minutes",
+    "30m": "30 minutes",
+    "1h": "1 hour",
+    "today": "End of today",
+    "at": "Until a time I choose",
+    "manual": "Until I resume it",
+}
+
+
+def resume_at_for_preset(
+    *, store: Store, preset: str, at: datetime | None = None, now: datetime | None = None
+) -> datetime | None:
+    """Turn a pause preset into the time the store comes back online (None: by hand)."""
+    now = now or timezone.now()
+    if preset == "15m":
+        return now + timedelta(minutes=15)
+    if preset == "30m":
+        return now + timedelta(minutes=30)
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    if preset == "today":
+        # Midnight at the end of today, in the store's own time zone.
+        local = now.astimezone(store.tzinfo)
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=store.tzinfo)
+        return midnight
+    if preset == "at":
+        if at is None:
+            raise ValueError("Choose the time the store should resume.")
+        if timezone.is_naive(at):
+            at = at.replace(tzinfo=store.tzinfo)
+        if at <= now:
+            raise ValueError("The resume time must be in the future.")
+        if at > now + timedelta(days=30):
+            raise ValueError("Pauses longer than 30 days are not supported; resume by hand.")
+        return at
+    if preset == "manual":
+        return None
+    raise ValueError(f"Unknown resume choice “{preset}”.")
+
+
+@transaction.atomic
+def store_pause(
+    *, store: Store, reason: str, resume_at: datetime | None, user: AbstractBaseUser | None = None
+) -> Store:
+    if reason not in PauseReason.values:
+        raise ValueError("Choose why the store is paused.")
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    now = timezone.now()
+    if resume_at is not None and resume_at <= now:
+        raise ValueError("The resume time must be in the future.")
+    if not store.is_paused:
+        store.paused_at = now
+    store.status = Store.Status.PAUSED
+    store.pause_reason = reason
+    store.resume_at = resume_at
+    store.save(update_fields=["status", "pause_reason", "paused_at", "resume_at", "updated_at"])
+    _tell_gett(store=store, kind="store.status", payload=store_status_payload(store))
+    logger.info("store %s paused (%s) until %s by %s", store.public_id, reason, resume_at, user)
+    return store
+
+
+@transaction.atomic
+def store_resume(
+    *, store: Store, user: AbstractBaseUser | None = None, automatic: bool = False
+) -> Store:
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    if not store.is_paused:
+        if automatic:
+            return store  # resumed by hand in the meantime
+        raise InvalidStateError("The store is already online.")
+    store.status = Store.Status.ONLINE
+    store.pause_reason = ""
+    store.paused_at = None
+    store.resume_at = None
+    store.save(update_fields=["status", "pause_reason", "paused_at", "resume_at", "updated_at"])
+    _tell_gett(store=store, kind="store.status", payload=store_status_payload(store))
+    logger.info("store %s resumed (%s)", store.public_id, "automatic" if automatic else user)
+    return store
+
+
+def stores_auto_resume(*, now: datetime | None = None) -> int:
+    """Bring back every store whose pause has run out. Safe to run concurrently."""
+    now = now or timezone.now()
+    count = 0
+    for pk in Store.objects.due_to_resume(now).values_list("pk", flat=True):
+        with transaction.atomic():
+            store = Store.objects.select_for_update().filter(pk=pk).due_to_resume(now).first()
+            if store is None:
+                continue  # resumed or re-paused in the meantime
+            store_resume(store=store, automatic=True)
+            count += 1
+    return count
+
+
+# --- Gett store id -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def store_connect(*, store: Store, gett_store_id) -> Store:
+    """Gett gave this store its id (onboarding): send whatever was waiting for it."""
+    store.gett_store_id = gett_store_id
+    store.save(update_fields=["gett_store_id", "updated_at"])
+    outbox.release(key=store.outbox_key, target_id=str(gett_store_id))
+    return store
+
+
+# --- merchants and memberships -------------------------------------------------------------------
+
+
+def memberships_for(user: AbstractBaseUser):
+    return Membership.objects.filter(user=user).select_related("merchant")
+
+
+@transaction.atomic
+def merchant_create(*, name: str, owner: AbstractBaseUser) -> Merchant:
+    merchant = Merchant.objects.create(name=name)
+    Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
+    return merchant

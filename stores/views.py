@@ -1,0 +1,179 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from gett import outbox
+from gett.models import OutboundMessage
+from portal.exceptions import PortalError
+from stores import services
+from stores.forms import PauseForm, StoreForm
+from stores.middleware import SESSION_KEY
+from stores.models import Membership, Store
+
+
+def get_membership(request: HttpRequest) -> Membership:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        raise Http404("You are not a member of any merchant.")
+    return membership
+
+
+def get_store_for_user(request: HttpRequest, public_id) -> Store:
+    """Every store lookup goes through here: another merchant's store is a 404."""
+    membership = get_membership(request)
+    return get_object_or_404(Store, merchant=membership.merchant, public_id=public_id)
+
+
+def _require_editor(request: HttpRequest) -> Membership:
+    membership = get_membership(request)
+    if not membership.can_edit_stores:
+        raise Http404("Only owners and managers can change store details.")
+    return membership
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return render(request, "stores/no_merchant.html", status=200)
+    stores = list(Store.objects.for_merchant(membership.merchant).order_by("name"))
+    latest = outbox.latest_for_keys([s.outbox_key for s in stores])
+    rows = [(store, latest.get(store.outbox_key)) for store in stores]
+    template = "stores/dashboard.html#store-cards" if request.htmx else "stores/dashboard.html"
+    return render(request, template, {"rows": rows, "merchant": membership.merchant})
+
+
+@login_required
+@require_POST
+def merchant_switch(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("merchant", "")
+    membership = (
+        Membership.objects.filter(user=request.user, merchant__public_id=wanted)
+        .select_related("merchant")
+        .first()
+        if _is_uuid(wanted)
+        else None
+    )
+    if membership is None:
+        raise Http404("No such merchant.")
+    request.session[SESSION_KEY] = str(membership.merchant.public_id)
+    messages.success(request, f"Now working on {membership.merchant.name}.")
+    return redirect("stores:dashboard")
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _sync_context(store: Store) -> dict:
+    latest = outbox.latest_for_key(store.outbox_key)
+    recent = OutboundMessage.objects.filter(key=store.outbox_key).exclude(
+        state=OutboundMessage.State.SUPERSEDED
+    )[:5]
+    return {"latest": latest, "recent": recent}
+
+
+@login_required
+@require_GET
+def store_detail(request: HttpRequest, public_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    context = {
+        "store": store,
+        "pause_form": PauseForm(store=store),
+        "can_edit": request.membership.can_edit_stores,
+        **_sync_context(store),
+    }
+    return render(request, "stores/store_detail.html", context)
+
+
+@login_required
+@require_GET
+def store_sync(request: HttpRequest, public_id) -> HttpResponse:
+    """The "Gett sync" panel alone, polled by the store page while something is in flight."""
+    store = get_store_for_user(request, public_id)
+    return render(
+        request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
+    )
+
+
+@login_required
+def store_edit(request: HttpRequest, public_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    _require_editor(request)
+    if request.method == "POST":
+        form = StoreForm(request.POST, request.FILES, instance=store)
+        if form.is_valid():
+            services.store_update(store=form.save(commit=False), changed_fields=form.changed_data)
+            messages.success(request, "Store details saved.")
+            return redirect("stores:detail", public_id=store.public_id)
+        messages.error(request, "Please correct the highlighted fields.")
+    else:
+        form = StoreForm(instance=store)
+    return render(request, "stores/store_form.html", {"store": store, "form": form})
+
+
+@login_required
+@require_POST
+def store_pause(request: HttpRequest, public_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    form = PauseForm(request.POST, store=store)
+    if not form.is_valid():
+        context = {
+            "store": store,
+            "pause_form": form,
+            "can_edit": request.membership.can_edit_stores,
+            **_sync_context(store),
+        }
+        return render(request, "stores/store_detail.html", context, status=400)
+    try:
+        services.store_pause(
+            store=store,
+            reason=form.cleaned_data["reason"],
+            resume_at=form.cleaned_data["resume_at"],
+            user=request.user,
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{store.name} is paused.")
+    return redirect("stores:detail", public_id=store.public_id)
+
+
+@login_required
+@require_POST
+def store_resume(request: HttpRequest, public_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    try:
+        services.store_resume(store=store, user=request.user)
+    except PortalError as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"{store.name} is online again.")
+    return redirect("stores:detail", public_id=store.public_id)
+
+
+@login_required
+@require_POST
+def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    message = get_object_or_404(OutboundMessage, key=store.outbox_key, public_id=message_id)
+    if message.can_retry:
+        outbox.retry(message=message)
+        messages.success(request, "Sending to Gett again.")
+    else:
+        messages.info(request, "That change is not waiting for a retry.")
+    if request.htmx:
+        return render(
+            request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
+        )
+    return redirect(reverse("stores:detail", kwargs={"public_id": store.public_id}))

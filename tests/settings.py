@@ -1,0 +1,20 @@
+"""Test settings: production settings with test secrets and the sandbox switched on."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("GETT_API_KEY", "test-key")
+os.environ.setdefault("GETT_WEBHOOK_SECRETS", "whsec_test_current,whsec_test_previous")
+os.environ.setdefault("GETT_SANDBOX_ENABLED", "true")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("GETT_API_BASE_URL", "https://gett.test")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
