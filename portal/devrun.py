@@ -61,7 +61,14 @@ def start_embedded_redis() -> tuple[subprocess.Popen, str]:
     return process, f"redis://127.0.0.1:{port}/0"
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # A SIGTERM (from a supervisor, or `timeout`) stops everything like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     env = dict(os.environ)
     RUN_DIR.mkdir(exist_ok=True)
     redis_process = None
