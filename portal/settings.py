@@ -216,6 +216,9 @@ OUTBOX_LOST_AFTER_SECONDS = env.float("OUTBOX_LOST_AFTER_SECONDS", default=60.0)
 
 # Sandbox: the API keys it accepts (defaults to the portal's own key).
 GETT_SANDBOX_API_KEYS = env.list("GETT_SANDBOX_API_KEYS", default=[GETT_API_KEY])
+# Gett's sandbox allows 5x production (REFERENCE §14): 5,000 reads and 500 writes a minute.
+GETT_SANDBOX_READS_PER_MINUTE = env.int("GETT_SANDBOX_READS_PER_MINUTE", default=5000)
+GETT_SANDBOX_WRITES_PER_MINUTE = env.int("GETT_SANDBOX_WRITES_PER_MINUTE", default=500)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

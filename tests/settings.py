@@ -22,5 +22,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A file, not memory, so the end-to-end tests' web server and Celery worker (other processes)
 # can share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".run" / "test-db.sqlite3")}  # noqa: F405
+    # One per pytest process, so parallel runs do not trip over each other.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(BASE_DIR / ".run" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
     (BASE_DIR / ".run").mkdir(exist_ok=True)  # noqa: F405

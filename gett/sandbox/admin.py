@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from gett.sandbox.models import SandboxCall, SandboxStore
@@ -20,6 +21,7 @@ class SandboxStoreAdmin(admin.ModelAdmin):
     list_filter = ["status", "reason", "delivery_allowed", "pickup_allowed"]
     search_fields = ["name", "partner_store_id", "store_id"]
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request: HttpRequest, obj: SandboxStore | None = None):
         # Gett's store id never changes once issued.

@@ -37,7 +37,9 @@ class SandboxStore(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     delivery_allowed = models.BooleanField(default=True)
     pickup_allowed = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=StoreStatus.choices, default=StoreStatus.ONLINE)
+    status = models.CharField(
+        max_length=10, choices=StoreStatus.choices, default=StoreStatus.ONLINE
+    )
     reason = models.CharField(max_length=32, choices=PauseReason.choices, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     resume_at = models.DateTimeField(null=True, blank=True)
@@ -73,7 +75,9 @@ class SandboxStore(models.Model):
             return False
         SandboxStore.objects.filter(
             pk=self.pk, status=StoreStatus.PAUSED, resume_at__lte=now
-        ).update(status=StoreStatus.ONLINE, reason="", paused_at=None, resume_at=None, updated_at=now)
+        ).update(
+            status=StoreStatus.ONLINE, reason="", paused_at=None, resume_at=None, updated_at=now
+        )
         self.status = StoreStatus.ONLINE
         self.reason = ""
         self.paused_at = None

@@ -100,7 +100,9 @@ def new_request_id() -> str:
 
 
 def timestamp_ms(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def _wants_markdown(request: HttpRequest) -> bool:
@@ -128,7 +130,9 @@ def problem_response(
 ) -> HttpResponse:
     body = problem.as_dict(instance=instance, request_id=request_id)
     if _wants_markdown(request):
-        response = HttpResponse(_markdown(body), status=problem.status, content_type="text/markdown")
+        response = HttpResponse(
+            _markdown(body), status=problem.status, content_type="text/markdown"
+        )
     else:
         response = HttpResponse(
             json.dumps(body), status=problem.status, content_type=PROBLEM_CONTENT_TYPE

@@ -37,7 +37,10 @@ class Window:
         return max(1, math.ceil(self.reset_at - time.time()))
 
     def headers(self) -> dict[str, str]:
-        return {"X-RateLimit-Remaining": str(self.remaining), "X-RateLimit-Reset": str(self.reset_at)}
+        return {
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
 
 
 def rate_limit_hit(*, api_key: str, write: bool) -> Window:

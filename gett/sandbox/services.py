@@ -30,7 +30,7 @@ MAX_URL = 2000
 # RFC 3339 date-time, the profile of ISO 8601 Gett's `format: date-time` stands for:
 # a full date, a time and an explicit offset.
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
 
 
@@ -88,10 +88,11 @@ def store_provision(
     )
     if taken is not None:
         raise ValueError(
-            f"Partner store {partner_store_id!r} is already provisioned as storeId {taken.store_id}."
+            f"Partner store {partner_store_id!r} is already provisioned "
+            f"as storeId {taken.store_id}."
         )
     address = {key: str(value) for key, value in (address or {}).items() if key in ADDRESS_FIELDS}
-    store, _ = SandboxStore.objects.select_for_update().update_or_create(
+    store, _ = SandboxStore.objects.update_or_create(
         store_id=store_id,
         defaults={
             "partner_store_id": partner_store_id,
@@ -110,7 +111,11 @@ def store_provision(
 
 @transaction.atomic
 def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
-    """Apply a `StoreUpdate` body. Members left out keep their value; unknown members are ignored."""
+    """Apply a `StoreUpdate` body.
+
+    Members left out keep their value (Gett's PUT semantics are undocumented); unknown members
+    are ignored.
+    """
     body = _require_object(data)
     errors: list[dict[str, str]] = []
     changes: dict[str, Any] = {}
@@ -147,13 +152,18 @@ def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
         else:
             changes["logo_url"] = value
 
-    for member, field in (("deliveryAllowed", "delivery_allowed"), ("pickupAllowed", "pickup_allowed")):
+    for member, field in (
+        ("deliveryAllowed", "delivery_allowed"),
+        ("pickupAllowed", "pickup_allowed"),
+    ):
         if member not in body:
             continue
         if isinstance(body[member], bool):
             changes[field] = body[member]
         else:
-            errors.append(field_error(f"$.{member}", f"{member} must be a boolean.", "invalid_type"))
+            errors.append(
+                field_error(f"$.{member}", f"{member} must be a boolean.", "invalid_type")
+            )
 
     if errors:
         raise validation_failed(errors)
@@ -191,7 +201,9 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
         raise validation_failed(
             [
                 field_error(
-                    "$.status", f"status must be one of {', '.join(StoreStatus.values)}.", "invalid_enum"
+                    "$.status",
+                    f"status must be one of {', '.join(StoreStatus.values)}.",
+                    "invalid_enum",
                 )
             ]
         )
@@ -215,7 +227,9 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     elif reason not in PauseReason.values:
         errors.append(
             field_error(
-                "$.reason", f"reason must be one of {', '.join(PauseReason.values)}.", "invalid_enum"
+                "$.reason",
+                f"reason must be one of {', '.join(PauseReason.values)}.",
+                "invalid_enum",
             )
         )
     resume_at = None
@@ -225,7 +239,8 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
             errors.append(
                 field_error(
                     "$.resumeAt",
-                    "resumeAt must be an ISO 8601 date-time with an offset, e.g. 2026-05-08T19:30:00Z.",
+                    "resumeAt must be an ISO 8601 date-time with an offset, "
+                    "e.g. 2026-05-08T19:30:00Z.",
                     "invalid_date_time",
                 )
             )
@@ -248,7 +263,9 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
 
 def _require_object(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise validation_failed([field_error("$", "The body must be a JSON object.", "invalid_type")])
+        raise validation_failed(
+            [field_error("$", "The body must be a JSON object.", "invalid_type")]
+        )
     return data
 
 
@@ -263,7 +280,7 @@ def _is_uri(value: str) -> bool:
 
 
 def _parse_date_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _DATE_TIME.match(value):
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
         return None
     try:
         return datetime.fromisoformat(value.upper())

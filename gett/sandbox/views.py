@@ -75,7 +75,9 @@ def sandbox_api(*methods: str) -> Callable[[View], View]:
                 problem = exc
             except Exception:
                 # Gett answers its own failures as problem+json too; the traceback goes to the log.
-                logger.exception("Sandbox call failed: %s %s [%s]", request.method, request.path, request_id)
+                logger.exception(
+                    "Sandbox call failed: %s %s [%s]", request.method, request.path, request_id
+                )
                 problem = Problem("INTERNAL_ERROR", "The sandbox failed to handle this request.")
             if problem is not None:
                 response = problem_response(

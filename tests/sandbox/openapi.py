@@ -1,8 +1,9 @@
 """Check JSON against the shared Gett OpenAPI description (gett/spec/commerce-api.openapi.yaml).
 
-    assert_valid(body, "StoreStatusUpdate")                      # one components.schemas entry
-    assert_valid_response(response, "/v1/commerce/stores/{storeId}", "get")   # reply of an operation
-    assert_valid_request(body, "/v1/commerce/stores/{storeId}/status", "post")
+`assert_valid(body, "Store")` checks one `components.schemas` entry;
+`assert_valid_response(response, "/v1/commerce/stores/{storeId}", "get")` checks a test-client
+reply (status, Content-Type and body) against what the operation documents, and
+`assert_valid_request(body, path, "post")` checks a body we are about to send.
 """
 
 from __future__ import annotations
@@ -52,15 +53,17 @@ def _registry() -> Registry:
     )
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    # Schemas taken out of the spec keep their '#/components/...' refs: give them the spec's URI.
-    return Draft202012Validator(
-        {"$id": SPEC_URI, **schema}, registry=_registry(), format_checker=FORMAT_CHECKER
+def _pointer(*parts: str) -> str:
+    """A JSON pointer into the spec, as a full URI, so refs inside resolve against the spec."""
+    escaped = (part.replace("~", "~0").replace("/", "~1") for part in parts)
+    return SPEC_URI + "#/" + "/".join(escaped)
+
+
+def _check(instance: Any, pointer: str, what: str) -> None:
+    validator = Draft202012Validator(
+        {"$ref": pointer}, registry=_registry(), format_checker=FORMAT_CHECKER
     )
-
-
-def _check(instance: Any, schema: dict[str, Any], what: str) -> None:
-    errors = sorted(_validator(schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
         raise AssertionError(f"{what} does not match the OpenAPI schema:\n" + "\n".join(lines))
@@ -76,22 +79,25 @@ def _deref(ref: str) -> dict[str, Any]:
 def assert_valid(instance: Any, schema_name: str) -> None:
     """Validate against `components.schemas[schema_name]`."""
     assert schema_name in spec()["components"]["schemas"], schema_name
-    _check(instance, {"$ref": f"#/components/schemas/{schema_name}"}, schema_name)
+    _check(instance, _pointer("components", "schemas", schema_name), schema_name)
 
 
-def response_schema(path: str, method: str, status: int) -> tuple[str, dict[str, Any]] | None:
-    """(media type, schema) the spec gives for this reply, or None when it has no body."""
+def response_schema(path: str, method: str, status: int) -> tuple[str, str] | None:
+    """(media type, schema pointer) the spec gives for this reply, or None when it has no body."""
     responses = spec()["paths"][path][method]["responses"]
-    reply = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
-    if reply is None:
+    key = str(status) if str(status) in responses else f"{str(status)[0]}XX"
+    if key not in responses:
         raise AssertionError(f"{method.upper()} {path} has no documented {status} reply")
+    parts = ["paths", path, method, "responses", key]
+    reply = responses[key]
     if "$ref" in reply:
+        parts = reply["$ref"].removeprefix("#/").split("/")
         reply = _deref(reply["$ref"])
     content = reply.get("content")
     if not content:
         return None
-    media_type, body = next(iter(content.items()))
-    return media_type, body["schema"]
+    media_type = next(iter(content))
+    return media_type, _pointer(*parts, "content", media_type, "schema")
 
 
 def assert_valid_response(response: Any, path: str, method: str) -> Any:
@@ -100,14 +106,17 @@ def assert_valid_response(response: Any, path: str, method: str) -> Any:
     if found is None:
         assert not response.content, response.content
         return None
-    media_type, schema = found
+    media_type, pointer = found
     assert response["Content-Type"].split(";")[0] == media_type, response["Content-Type"]
     body = json.loads(response.content)
-    _check(body, schema, f"{method.upper()} {path} {response.status_code} reply")
+    _check(body, pointer, f"{method.upper()} {path} {response.status_code} reply")
     return body
 
 
 def assert_valid_request(body: Any, path: str, method: str) -> None:
     """Validate a request body we send against the operation's requestBody schema."""
-    content = spec()["paths"][path][method]["requestBody"]["content"]
-    _check(body, content["application/json"]["schema"], f"{method.upper()} {path} request")
+    assert "application/json" in spec()["paths"][path][method]["requestBody"]["content"]
+    pointer = _pointer(
+        "paths", path, method, "requestBody", "content", "application/json", "schema"
+    )
+    _check(body, pointer, f"{method.upper()} {path} request")

@@ -154,12 +154,15 @@ def test_resume_clears_reason_paused_at_and_resume_at(client, auth, store, statu
     assert response.status_code == 200
     assert assert_valid_response(response, STATUS, "post") == {"status": "online"}
     store.refresh_from_db()
-    assert (store.status, store.reason, store.paused_at, store.resume_at) == ("online", "", None, None)
+    assert (store.status, store.reason, store.paused_at, store.resume_at) == (
+        "online",
+        "",
+        None,
+        None,
+    )
 
 
-def test_pausing_again_keeps_paused_at_and_replaces_reason_and_resume_at(
-    client, auth, status_url
-):
+def test_pausing_again_keeps_paused_at_and_replaces_reason_and_resume_at(client, auth, status_url):
     with time_machine.travel(NOW, tick=False):
         post_status(
             client,

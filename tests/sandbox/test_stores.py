@@ -128,9 +128,7 @@ def test_put_store_rejects_a_blank_name(client, auth, store, store_url):
 
 
 def test_put_store_with_both_fulfillment_flags_false_is_422(client, auth, store, store_url):
-    response = put_json(
-        client, store_url, {"deliveryAllowed": False, "pickupAllowed": False}, auth
-    )
+    response = put_json(client, store_url, {"deliveryAllowed": False, "pickupAllowed": False}, auth)
 
     assert response.status_code == 422
     body = assert_valid_response(response, DETAIL, "put")
