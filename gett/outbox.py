@@ -173,6 +173,12 @@ def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMes
     except GettError as exc:
         _note_rate_limit(client)
         return _record_failure(message, exc)
+    except Exception as exc:
+        # A bug on our side (bad payload, missing field): retrying the same row will not help.
+        # Dead-letter it with the error shown, rather than leave it "sending" for the sweep.
+        logger.exception("outbox %s %s could not be sent", message.pk, message.kind)
+        error = GettError(f"{type(exc).__name__}: {exc}", error_code="PORTAL_ERROR")
+        return _record_failure(message, error)
     _note_rate_limit(client)
     return _record_success(message, response)
 
@@ -188,6 +194,7 @@ def _record_success(message: OutboundMessage, response: object) -> OutboundMessa
             last_status_code=None,
             last_error="",
             last_error_code="",
+            last_request_id="",
         )
         if KINDS[message.kind].coalesce:
             # An older failure of the same kind no longer matters: the latest state got through.
@@ -284,16 +291,17 @@ def schedule(message_id: int, *, countdown: float | None = None) -> None:
 def sweep(*, now=None, limit: int = 500) -> int:
     """Re-enqueue messages whose task was lost. Safe to run any time, from any process."""
     now = now or timezone.now()
-    # A worker died mid-send: the claim is older than any task may run.
+    # A worker died mid-send: the claim is older than any task may run. Its task is gone too
+    # (a redelivered copy finds the row SENDING and leaves it), so re-enqueue it now.
     stale_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
-    OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale_claim).update(
-        state=State.PENDING, claimed_at=None, next_attempt_at=now
-    )
+    stale = OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale_claim)
+    reclaimed = list(stale.order_by("id").values_list("id", flat=True)[:limit])
+    stale.filter(id__in=reclaimed).update(state=State.PENDING, claimed_at=None, next_attempt_at=now)
     lost_before = now - timedelta(seconds=settings.OUTBOX_LOST_AFTER_SECONDS)
-    ids = list(
+    ids = reclaimed + list(
         OutboundMessage.objects.filter(state=State.PENDING, next_attempt_at__lt=lost_before)
         .order_by("id")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", flat=True)[: limit - len(reclaimed)]
     )
     for message_id in ids:
         schedule(message_id)
@@ -330,7 +338,8 @@ def _note_rate_limit(client: GettClient) -> None:
     """Gett said the budget is spent: hold every worker's writes until its window resets."""
     rate_limit = getattr(client, "rate_limit", None)
     if rate_limit is not None and rate_limit.remaining <= 0 and rate_limit.reset_at > time.time():
-        cache.set(_PAUSED_UNTIL_KEY, rate_limit.reset_at, timeout=int(rate_limit.reset_at - time.time()) + 5)
+        timeout = int(rate_limit.reset_at - time.time()) + 5
+        cache.set(_PAUSED_UNTIL_KEY, rate_limit.reset_at, timeout=timeout)
 
 
 # --- reading ----------------------------------------------------------------------------------

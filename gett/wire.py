@@ -28,6 +28,8 @@ def datetime_to_wire(value: datetime | None) -> str | None:
     """(inferred, REFERENCE §6) ISO 8601 in UTC with a Z."""
     if value is None:
         return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: the time zone is unknown")
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 

@@ -205,8 +205,9 @@ GETT_WEBHOOK_SECRETS = env.list("GETT_WEBHOOK_SECRETS", default=["whsec_sandbox"
 GETT_WEBHOOK_TOLERANCE_SECONDS = env.int("GETT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 GETT_CONNECT_TIMEOUT = env.float("GETT_CONNECT_TIMEOUT", default=3.05)
 GETT_READ_TIMEOUT = env.float("GETT_READ_TIMEOUT", default=10.0)
-# Gett's documented production limit is 100 writes/min for the whole partner organisation.
-GETT_WRITES_PER_MINUTE = env.int("GETT_WRITES_PER_MINUTE", default=100)
+# Gett's documented production limit is 100 writes/min for the whole partner organisation;
+# we stay under it with headroom for calls made outside the outbox (onboarding).
+GETT_WRITES_PER_MINUTE = env.int("GETT_WRITES_PER_MINUTE", default=90)
 
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=2.0)

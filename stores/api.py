@@ -1,10 +1,10 @@
 """Merchant REST API: stores, pause and resume. Scoped to the merchants the user belongs to."""
 
-from django.db import transaction
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -65,7 +65,7 @@ class StoreOutputSerializer(serializers.ModelSerializer):
             "country": store.country,
         }
 
-    @extend_schema(responses=SyncSerializer(allow_null=True))
+    @extend_schema_field(SyncSerializer(allow_null=True))
     def get_last_sync(self, store: Store) -> dict | None:
         latest = self.context.get("latest_sync", {}).get(store.outbox_key)
         if latest is None and "latest_sync" not in self.context:
@@ -90,6 +90,24 @@ def get_store_for_api(request, public_id) -> Store:
 
 def _membership(request, store: Store) -> Membership:
     return Membership.objects.get(user=request.user, merchant_id=store.merchant_id)
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "too_large"
+
+
+def _request_data(request):
+    """`request.data`, with bodies that would give a 500 or an HTML 400 answered as JSON 4xx."""
+    try:
+        return request.data
+    except RequestDataTooBig:
+        # Django would answer its bare HTML 400 page.
+        raise RequestTooLarge() from None
+    except RecursionError:
+        # DRF's JSON parser only catches ValueError; deeply nested arrays would be a 500.
+        raise ParseError("JSON parse error - nested too deeply.") from None
 
 
 class StoreListApi(generics.ListAPIView):
@@ -118,18 +136,32 @@ class StoreDetailApi(APIView):
 
 
 class StorePauseApi(APIView):
-    @extend_schema(request=PauseInputSerializer, responses=StoreOutputSerializer)
+    @extend_schema(
+        request=PauseInputSerializer,
+        responses={
+            200: StoreOutputSerializer,
+            400: OpenApiResponse(description="Invalid reason or resume time (field errors)."),
+            403: OpenApiResponse(description="Your role cannot pause stores."),
+            404: OpenApiResponse(description="No such store among your merchants."),
+            413: OpenApiResponse(description="Request body too large."),
+        },
+    )
     def post(self, request, public_id):
         store = get_store_for_api(request, public_id)
         if not _membership(request, store).can_pause:
             raise PermissionDenied("Your role cannot pause stores.")
-        data = PauseInputSerializer(data=request.data)
+        data = PauseInputSerializer(data=_request_data(request))
         data.is_valid(raise_exception=True)
+        resume_at = data.validated_data.get("resume_at")
         try:
+            # The same limits as the pause form (in the future, at most 30 days ahead).
+            resume_at = services.resume_at_for_preset(
+                store=store, preset="manual" if resume_at is None else "at", at=resume_at
+            )
             store = services.store_pause(
                 store=store,
                 reason=data.validated_data["reason"],
-                resume_at=data.validated_data.get("resume_at"),
+                resume_at=resume_at,
                 user=request.user,
             )
         except ValueError as exc:
@@ -138,12 +170,22 @@ class StorePauseApi(APIView):
 
 
 class StoreResumeApi(APIView):
-    @extend_schema(request=None, responses=StoreOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: StoreOutputSerializer,
+            403: OpenApiResponse(description="Your role cannot resume stores."),
+            404: OpenApiResponse(description="No such store among your merchants."),
+            409: OpenApiResponse(description="The store is already online."),
+        },
+    )
     def post(self, request, public_id):
         store = get_store_for_api(request, public_id)
+        # Resuming is the other half of pausing: the same roles may do it.
+        if not _membership(request, store).can_pause:
+            raise PermissionDenied("Your role cannot resume stores.")
         try:
-            with transaction.atomic():
-                store = services.store_resume(store=store, user=request.user)
+            store = services.store_resume(store=store, user=request.user)
         except InvalidStateError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(StoreOutputSerializer(store).data)

@@ -94,7 +94,10 @@ class PauseForm(forms.Form):
         error_messages={"required": "Choose why the store is paused."},
     )
     preset = forms.ChoiceField(
-        label="Resume", choices=list(RESUME_PRESETS.items()), initial="30m", widget=forms.RadioSelect
+        label="Resume",
+        choices=list(RESUME_PRESETS.items()),
+        initial="30m",
+        widget=forms.RadioSelect,
     )
     resume_at = forms.DateTimeField(
         label="Resume at (store time)",

@@ -119,7 +119,9 @@ class Store(models.Model):
         max_length=32,
         blank=True,
         validators=[
-            RegexValidator(r"^\+?[0-9 ()\-.]{5,31}$", "Enter a phone number, e.g. +44 20 7946 0000.")
+            RegexValidator(
+                r"^\+?[0-9 ()\-.]{5,31}$", "Enter a phone number, e.g. +44 20 7946 0000."
+            )
         ],
     )
     description = models.TextField(blank=True, max_length=2000)

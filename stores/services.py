@@ -35,7 +35,7 @@ def store_details_payload(store: Store) -> dict:
         "name": store.name,
         "phone": store.phone,
         "description": store.description,
-        # (inferred) The fulfillment flags ride on Update Store: REFERENCE §5.2 leaves the path open.
+        # (inferred) The fulfillment flags ride on Update Store; REFERENCE §5.2 leaves it open.
         "deliveryAllowed": store.delivery_allowed,
         "pickupAllowed": store.pickup_allowed,
     }
@@ -71,6 +71,8 @@ def store_update(*, store: Store, changed_fields: list[str] | tuple[str, ...]) -
 
 # --- pause and resume ------------------------------------------------------------------------
 
+MAX_PAUSE = timedelta(days=30)
+
 RESUME_PRESETS = {
     "15m": "15 minutes",
     "30m": "30 minutes",
@@ -104,7 +106,7 @@ def resume_at_for_preset(
             at = at.replace(tzinfo=store.tzinfo)
         if at <= now:
             raise ValueError("The resume time must be in the future.")
-        if at > now + timedelta(days=30):
+        if at > now + MAX_PAUSE:
             raise ValueError("Pauses longer than 30 days are not supported; resume by hand.")
         return at
     if preset == "manual":
@@ -118,10 +120,15 @@ def store_pause(
 ) -> Store:
     if reason not in PauseReason.values:
         raise ValueError("Choose why the store is paused.")
-    store = Store.objects.select_for_update().get(pk=store.pk)
     now = timezone.now()
-    if resume_at is not None and resume_at <= now:
-        raise ValueError("The resume time must be in the future.")
+    if resume_at is not None:
+        if timezone.is_naive(resume_at):
+            raise ValueError("The resume time needs a time zone.")
+        if resume_at <= now:
+            raise ValueError("The resume time must be in the future.")
+        if resume_at > now + MAX_PAUSE:
+            raise ValueError("Pauses longer than 30 days are not supported; resume by hand.")
+    store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_paused:
         store.paused_at = now
     store.status = Store.Status.PAUSED
