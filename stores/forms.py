@@ -54,10 +54,10 @@ class StoreForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         store = self.instance
-        scale = Decimal(10) ** minor_digits(store.currency)
-        self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp) / 100
-        self.fields["delivery_fee_amount"].initial = Decimal(store.delivery_fee) / scale
-        self.fields["minimum_order_amount"].initial = Decimal(store.minimum_order) / scale
+        digits = minor_digits(store.currency)
+        self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp).scaleb(-2)
+        self.fields["delivery_fee_amount"].initial = Decimal(store.delivery_fee).scaleb(-digits)
+        self.fields["minimum_order_amount"].initial = Decimal(store.minimum_order).scaleb(-digits)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -67,12 +67,6 @@ class StoreForm(forms.ModelForm):
 
     def clean_country(self):
         return (self.cleaned_data.get("country") or "").upper()
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("delivery_allowed") and not cleaned.get("pickup_allowed"):
-            raise forms.ValidationError("A store must allow delivery, pickup or both.")
-        return cleaned
 
     def _post_clean(self):
         # Money and percentages are entered in people's units and kept in ours.

@@ -167,13 +167,16 @@ def store_resume(request: HttpRequest, public_id) -> HttpResponse:
 def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpResponse:
     store = get_store_for_user(request, public_id)
     message = get_object_or_404(OutboundMessage, key=store.outbox_key, public_id=message_id)
+    if request.htmx:
+        # The panel itself shows the new state; a flash message would pop up on a later page.
+        if message.can_retry:
+            outbox.retry(message=message)
+        return render(
+            request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
+        )
     if message.can_retry:
         outbox.retry(message=message)
         messages.success(request, "Sending to Gett again.")
     else:
         messages.info(request, "That change is not waiting for a retry.")
-    if request.htmx:
-        return render(
-            request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
-        )
     return redirect(reverse("stores:detail", kwargs={"public_id": store.public_id}))
