@@ -27,3 +27,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(BASE_DIR / ".run" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
     }
     (BASE_DIR / ".run").mkdir(exist_ok=True)  # noqa: F405
+
+# The end-to-end web server runs without DEBUG: WhiteNoise serves static files from the finders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
