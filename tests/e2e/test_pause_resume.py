@@ -18,9 +18,7 @@ from tests.factories import MembershipFactory, StoreFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_merchant_pauses_with_a_reason_and_preset_then_resumes_and_gett_hears_both(
-    stack, browser
-):
+def test_merchant_pauses_with_a_reason_and_preset_then_resumes_and_gett_hears_both(stack, browser):
     membership = MembershipFactory(role="staff", user__username="kitchen")
     store = StoreFactory(merchant=membership.merchant, name="Harbor Street Burgers")
     store_provision(
