@@ -585,3 +585,65 @@ def test_money_and_rates_are_shown_the_way_people_read_them():
     assert money(0, "USD") == "0.00 USD"
     assert basis_points(2000) == "20.00 %"
     assert basis_points(888) == "8.88 %"
+
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploading_a_logo_sends_its_public_url_to_gett(owner_client, store, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PUBLIC_BASE_URL = "https://portal.example.com"
+    logo = SimpleUploadedFile("logo.png", _png_bytes(), content_type="image/png")
+
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), {**_edit_data(store), "logo": logo}
+    )
+
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert store.logo.name.startswith("logos/")
+    message = OutboundMessage.objects.get(key=store.outbox_key, kind="store.update")
+    assert message.payload["logoUrl"].startswith("https://portal.example.com/")
+
+
+def test_a_logo_that_is_not_an_image_is_refused_with_a_clear_error(owner_client, store):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("logo.png", b"not an image at all", content_type="image/png")
+
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), {**_edit_data(store), "logo": fake}
+    )
+
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode()
+    store.refresh_from_db()
+    assert not store.logo
+
+
+def test_password_reset_mails_a_link_that_lets_the_user_choose_a_new_password(client, owner):
+    from django.core import mail
+
+    response = client.post(reverse("password_reset"), {"email": owner.user.email})
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).strip()
+    path = link[link.index("/accounts/") :]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-pass-42", "new_password2": "a-brand-new-pass-42"},
+    )
+    assert done.status_code == 302
+    owner.user.refresh_from_db()
+    assert owner.user.check_password("a-brand-new-pass-42")
