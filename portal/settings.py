@@ -221,6 +221,22 @@ GETT_SANDBOX_API_KEYS = env.list("GETT_SANDBOX_API_KEYS", default=[GETT_API_KEY]
 # Gett's sandbox allows 5x production (REFERENCE §14): 5,000 reads and 500 writes a minute.
 GETT_SANDBOX_READS_PER_MINUTE = env.int("GETT_SANDBOX_READS_PER_MINUTE", default=5000)
 GETT_SANDBOX_WRITES_PER_MINUTE = env.int("GETT_SANDBOX_WRITES_PER_MINUTE", default=500)
+# Onboarding steps take a few seconds, as with the real Gett, so pollers are exercised.
+GETT_SANDBOX_ONBOARDING_DELAY_SECONDS = env.float(
+    "GETT_SANDBOX_ONBOARDING_DELAY_SECONDS", default=3
+)
+# A catalog pull this overdue is run by the next poll itself (its task was lost).
+GETT_SANDBOX_STALE_SECONDS = env.float("GETT_SANDBOX_STALE_SECONDS", default=60)
+# Fault switch "hang": how long the sandbox sits on a request (longer than our read timeout).
+GETT_SANDBOX_HANG_SECONDS = env.float("GETT_SANDBOX_HANG_SECONDS", default=15)
+GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS = env.int(
+    "GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS", default=1
+)
+# How the sandbox downloads partners' CatalogSets.
+GETT_SANDBOX_FETCH_CONNECT_TIMEOUT = env.float("GETT_SANDBOX_FETCH_CONNECT_TIMEOUT", default=3.05)
+GETT_SANDBOX_FETCH_READ_TIMEOUT = env.float("GETT_SANDBOX_FETCH_READ_TIMEOUT", default=10)
+GETT_SANDBOX_FETCH_DEADLINE_SECONDS = env.float("GETT_SANDBOX_FETCH_DEADLINE_SECONDS", default=30)
+GETT_SANDBOX_FETCH_MAX_BYTES = env.int("GETT_SANDBOX_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

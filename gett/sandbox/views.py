@@ -1,8 +1,8 @@
 """The sandbox's HTTP surface: the Gett Commerce API paths under /sandbox/gett/.
 
 Each view parses the request, calls one service and renders Gett's JSON. `sandbox_api` does what
-Gett's gateway does for every call (bearer auth, method check, rate limit, body size, problem+json
-for every error) and records the call in SandboxCall.
+Gett's gateway does for every call (bearer auth, method check, rate limit, armed fault switches,
+body size, problem+json for every error) and records the call in SandboxCall.
 """
 
 from __future__ import annotations
@@ -23,9 +23,16 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from gett.sandbox import services
-from gett.sandbox.models import SandboxCall, SandboxStore, StoreStatus
+from gett.sandbox.models import (
+    SandboxCall,
+    SandboxFault,
+    SandboxOnboarding,
+    SandboxStore,
+    StoreStatus,
+)
 from gett.sandbox.problems import Problem, new_request_id, problem_response
 from gett.sandbox.ratelimit import rate_limit_hit
+from gett.sandbox.services.parsing import require_object
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,8 @@ MAX_BODY_BYTES = 1024 * 1024
 LOG_BODY_BYTES = 64 * 1024
 LOGGED_HEADERS = ("API-Version", "Content-Type", "Content-Length", "Accept", "User-Agent")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEFAULT_HANG_SECONDS = 15
+DEFAULT_FAULT_RETRY_AFTER = 1
 
 View = Callable[..., HttpResponse]
 
@@ -40,8 +49,11 @@ View = Callable[..., HttpResponse]
 # --- the gateway: every API call goes through this ---------------------------------------------
 
 
-def sandbox_api(*methods: str) -> Callable[[View], View]:
-    """Wrap a sandbox view like Gett's gateway. No methods given: any method reaches the view."""
+def sandbox_api(*methods: str, faultable: bool = True) -> Callable[[View], View]:
+    """Wrap a sandbox view like Gett's gateway. No methods given: any method reaches the view.
+
+    `faultable` views take armed fault switches (SandboxFault) for their URL name or for "*".
+    """
 
     def decorator(view: View) -> View:
         @csrf_exempt
@@ -51,6 +63,7 @@ def sandbox_api(*methods: str) -> Callable[[View], View]:
             request_id = new_request_id()
             rate_headers: dict[str, str] = {}
             problem: Problem | None = None
+            fault = ""
             try:
                 api_key = _authenticate(request)
                 if methods and request.method not in methods:
@@ -69,6 +82,15 @@ def sandbox_api(*methods: str) -> Callable[[View], View]:
                         "partner organization.",
                         retry_after=window.retry_after(),
                     )
+                if faultable and request.resolver_match is not None:
+                    fault = services.fault_take(endpoint=request.resolver_match.url_name) or ""
+                if fault:
+                    injected = _fault_problem(fault)
+                    # An injected 429 reports a spent window, whatever the real counter says.
+                    rate_headers.update(
+                        {k: v for k, v in injected.headers.items() if k.startswith("X-RateLimit")}
+                    )
+                    raise injected
                 _check_body_size(request)
                 response = view(request, *args, **kwargs)
             except Problem as exc:
@@ -91,6 +113,7 @@ def sandbox_api(*methods: str) -> Callable[[View], View]:
                 request_id=request_id,
                 store_id=kwargs.get("store_id"),
                 error_code=problem.error_code if problem else "",
+                fault=fault,
                 started=started,
             )
             return response
@@ -114,6 +137,38 @@ def _authenticate(request: HttpRequest) -> str:
     if not presented or not valid:
         raise _unauthenticated("The API key is not valid for this environment.")
     return presented
+
+
+def _fault_problem(mode: str) -> Problem:
+    """The reply an armed fault switch gives instead of the endpoint's."""
+    retry_after = getattr(
+        settings, "GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS", DEFAULT_FAULT_RETRY_AFTER
+    )
+    if mode == SandboxFault.Mode.STATUS_500:
+        return Problem("INTERNAL_ERROR", "Injected fault: the sandbox failed on purpose.")
+    if mode == SandboxFault.Mode.STATUS_429:
+        return Problem(
+            "RATE_LIMITED",
+            "Injected fault: rate limit exceeded for this partner organization.",
+            retry_after=retry_after,
+            headers={
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(int(time.time()) + retry_after),
+            },
+        )
+    if mode == SandboxFault.Mode.HANG:
+        # Long enough for the caller's read timeout to fire first; then Gett's gateway gives up.
+        time.sleep(getattr(settings, "GETT_SANDBOX_HANG_SECONDS", DEFAULT_HANG_SECONDS))
+        return Problem(
+            "SERVICE_UNAVAILABLE",
+            "Injected fault: the sandbox hung and then gave up.",
+            retry_after=retry_after,
+        )
+    return Problem(
+        "SERVICE_UNAVAILABLE",
+        "Injected fault: the sandbox is temporarily unavailable.",
+        retry_after=retry_after,
+    )
 
 
 def _unauthenticated(detail: str) -> Problem:
@@ -173,6 +228,7 @@ def _record_call(
     request_id: str,
     store_id: Any,
     error_code: str,
+    fault: str,
     started: float,
 ) -> None:
     try:
@@ -197,6 +253,7 @@ def _record_call(
         response_body=response_body,
         latency_ms=round((time.monotonic() - started) * 1000),
         error_code=error_code,
+        fault=fault,
     )
 
 
@@ -248,6 +305,35 @@ def store_status_json(store: SandboxStore) -> dict[str, Any]:
     return body
 
 
+def onboarding_json(onboarding: SandboxOnboarding) -> dict[str, Any]:
+    """Gett's `OnboardingRecord` schema."""
+    failed = onboarding.status == SandboxOnboarding.Status.CATALOG_FAILED
+    return {
+        "onboardingId": str(onboarding.onboarding_id),
+        "partnerStoreId": onboarding.partner_store_id,
+        "status": onboarding.status,
+        "storeId": str(onboarding.store.store_id) if onboarding.store is not None else None,
+        "error": (onboarding.error or None) if failed else None,
+        "createdAt": _iso(onboarding.created_at),
+    }
+
+
+def fault_json(fault: SandboxFault) -> dict[str, Any]:
+    return {
+        "endpoint": fault.endpoint,
+        "mode": fault.mode,
+        "remaining": fault.remaining,
+        "createdAt": _iso(fault.created_at),
+    }
+
+
+def _empty(status: int) -> HttpResponse:
+    # Gett documents no body for these replies; send none, and no Content-Type for it either.
+    response = HttpResponse(status=status)
+    del response["Content-Type"]
+    return response
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -273,6 +359,57 @@ def store_status(request: HttpRequest, store_id: Any) -> HttpResponse:
     return JsonResponse(store_status_json(store))
 
 
-@sandbox_api()
+@sandbox_api("POST")
+def catalogset_notification(request: HttpRequest) -> HttpResponse:
+    services.catalog_notify(partner_store_id=request.GET.get("storeId"), data=_json_body(request))
+    # Accepted: the file is pulled and checked asynchronously (REFERENCE §4).
+    return _empty(202)
+
+
+@sandbox_api("POST")
+def onboarding_register(request: HttpRequest) -> HttpResponse:
+    onboarding = services.onboarding_register(data=_json_body(request))
+    return JsonResponse(onboarding_json(onboarding), status=201)
+
+
+@sandbox_api("GET", "DELETE")
+def onboarding_detail(request: HttpRequest, onboarding_id: str) -> HttpResponse:
+    if request.method == "DELETE":
+        services.onboarding_cancel(onboarding_id=onboarding_id)
+        return _empty(204)
+    return JsonResponse(onboarding_json(services.onboarding_get(onboarding_id=onboarding_id)))
+
+
+@sandbox_api("POST")
+def onboarding_activate(request: HttpRequest, onboarding_id: str) -> HttpResponse:
+    # No request body is documented; anything sent is ignored.
+    onboarding = services.onboarding_activate(onboarding_id=onboarding_id)
+    return JsonResponse(onboarding_json(onboarding))
+
+
+@sandbox_api("POST")
+def order_status(request: HttpRequest, order_id: str) -> HttpResponse:
+    order = services.order_get(order_id=order_id)
+    services.order_status_update(order=order, data=_json_body(request))
+    # "Status update received": no body is documented.
+    return _empty(200)
+
+
+@sandbox_api("GET", "POST", "DELETE", faultable=False)
+def faults(request: HttpRequest) -> HttpResponse:
+    """Sandbox-only: arm (POST), list (GET) or clear (DELETE) fault switches."""
+    if request.method == "POST":
+        body = require_object(_json_body(request))
+        fault = services.fault_arm(
+            endpoint=body.get("endpoint"), mode=body.get("mode"), count=body.get("count")
+        )
+        return JsonResponse(fault_json(fault), status=201)
+    if request.method == "DELETE":
+        services.fault_clear()
+        return _empty(204)
+    return JsonResponse([fault_json(fault) for fault in services.fault_list()], safe=False)
+
+
+@sandbox_api(faultable=False)
 def not_found(request: HttpRequest) -> HttpResponse:
     raise Problem("NOT_FOUND", f"No Gett API operation at {_instance(request)}.")

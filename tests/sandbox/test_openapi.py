@@ -38,3 +38,19 @@ def test_response_schema_resolves_shared_responses():
     assert pointer.endswith(
         "#/components/responses/NotFound/content/application~1problem+json/schema"
     )
+
+
+def test_error_statuses_common_to_every_operation_fall_back_to_the_shared_responses():
+    # REFERENCE §3 lists 422 for every call; the spec leaves it out of the notification.
+    media_type, pointer = response_schema("/v1/commerce/catalogset-notification", "post", 422)
+
+    assert media_type == "application/problem+json"
+    assert pointer.endswith(
+        "#/components/responses/Unprocessable/content/application~1problem+json/schema"
+    )
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 405])
+def test_undocumented_success_or_other_statuses_still_fail(status):
+    with pytest.raises(AssertionError, match="no documented"):
+        response_schema("/v1/commerce/catalogset-notification", "post", status)

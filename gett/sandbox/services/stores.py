@@ -1,23 +1,17 @@
-"""The sandbox's rules: what Gett accepts and how its state changes.
-
-Request bodies arrive here already parsed from JSON but otherwise untrusted; every rule that
-Gett enforces (or that we assume it enforces) is checked here and reported as a `Problem`.
-"""
+"""Stores as Gett keeps them: seeding, metadata updates, pause and resume (REFERENCE §5-6)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 import zoneinfo
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
 from gett.sandbox.models import PauseReason, SandboxStore, StoreStatus
 from gett.sandbox.problems import Problem, field_error, validation_failed
+from gett.sandbox.services.parsing import is_uri, parse_date_time, require_object
 
 ADDRESS_FIELDS = ("street", "city", "state", "postalCode", "country")
 
@@ -25,13 +19,6 @@ ADDRESS_FIELDS = ("street", "city", "state", "postalCode", "country")
 MAX_NAME = 200
 MAX_PHONE = 40
 MAX_DESCRIPTION = 5000
-MAX_URL = 2000
-
-# RFC 3339 date-time, the profile of ISO 8601 Gett's `format: date-time` stands for:
-# a full date, a time and an explicit offset.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -70,6 +57,7 @@ def store_provision(
     timezone: str = "UTC",
     delivery_allowed: bool = True,
     pickup_allowed: bool = True,
+    webhook_url: str = "",
 ) -> SandboxStore:
     """Create or update a store as if it had been onboarded and activated earlier.
 
@@ -79,6 +67,8 @@ def store_provision(
     store_id = uuid.UUID(str(store_id))
     if not (delivery_allowed or pickup_allowed):
         raise ValueError("At least one of delivery_allowed and pickup_allowed must be true.")
+    if webhook_url and not is_uri(webhook_url):
+        raise ValueError(f"{webhook_url!r} is not an absolute http(s) URL.")
     if timezone not in zoneinfo.available_timezones():
         raise ValueError(f"{timezone!r} is not an IANA time zone.")
     taken = (
@@ -104,6 +94,7 @@ def store_provision(
             "timezone": timezone,
             "delivery_allowed": delivery_allowed,
             "pickup_allowed": pickup_allowed,
+            "webhook_url": webhook_url,
         },
     )
     return store
@@ -116,7 +107,7 @@ def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     Members left out keep their value (Gett's PUT semantics are undocumented); unknown members
     are ignored.
     """
-    body = _require_object(data)
+    body = require_object(data)
     errors: list[dict[str, str]] = []
     changes: dict[str, Any] = {}
 
@@ -145,7 +136,7 @@ def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
         value = body["logoUrl"]
         if not isinstance(value, str):
             errors.append(field_error("$.logoUrl", "logoUrl must be a string.", "invalid_type"))
-        elif not _is_uri(value):
+        elif not is_uri(value):
             errors.append(
                 field_error("$.logoUrl", "logoUrl must be an absolute http(s) URI.", "invalid_uri")
             )
@@ -191,7 +182,7 @@ def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
 @transaction.atomic
 def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     """Apply a `StoreStatusUpdate` body: pause (with a reason, maybe a resumeAt) or resume."""
-    body = _require_object(data)
+    body = require_object(data)
     now = django_timezone.now()
 
     if "status" not in body:
@@ -234,7 +225,7 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
         )
     resume_at = None
     if "resumeAt" in body:
-        resume_at = _parse_date_time(body["resumeAt"])
+        resume_at = parse_date_time(body["resumeAt"])
         if resume_at is None:
             errors.append(
                 field_error(
@@ -256,33 +247,3 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     store.resume_at = resume_at
     store.save()
     return store
-
-
-# --- parsing helpers --------------------------------------------------------------------------
-
-
-def _require_object(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise validation_failed(
-            [field_error("$", "The body must be a JSON object.", "invalid_type")]
-        )
-    return data
-
-
-def _is_uri(value: str) -> bool:
-    if len(value) > MAX_URL or any(char.isspace() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _parse_date_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
-        return None
-    try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
-        return None

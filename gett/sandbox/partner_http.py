@@ -1,0 +1,187 @@
+"""The sandbox's outbound HTTP: Gett's side of the wire, calling out to partners.
+
+This and `gett/client.py` are the only modules that import `requests`. Today the sandbox makes one
+kind of call, the catalog pull (REFERENCE §4): GET the partner's `callbackUrl`, following
+redirects (the portal's stable `latest.json` URL redirects to the newest version), with connect
+and read timeouts, an overall deadline and a size cap. Every failure becomes a `FetchError` with a
+code and a message a partner can act on.
+
+Private, loopback and link-local hosts are allowed here ONLY because this is a sandbox: it pulls
+from the portal running on the same machine (127.0.0.1, a docker network, a live test server).
+The real Gett fetches from the public internet only; do not copy this module into anything that
+takes URLs from untrusted users.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "GettSandbox-CatalogFetcher/1.0"
+MAX_REDIRECTS = 5
+CHUNK_BYTES = 64 * 1024
+
+DEFAULT_CONNECT_TIMEOUT = 3.05
+DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_DEADLINE_SECONDS = 30.0
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Fetched:
+    document: Any
+    http_status: int
+    size_bytes: int
+    final_url: str
+    elapsed_ms: int
+
+
+class FetchError(Exception):
+    """The pull did not produce a JSON document. `code` is stable; `message` is for people."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        size_bytes: int | None = None,
+        elapsed_ms: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.size_bytes = size_bytes
+        self.elapsed_ms = elapsed_ms
+
+
+def fetch_json(url: str) -> Fetched:
+    """GET `url` and decode its body as JSON, within the configured time and size limits."""
+    connect_timeout = getattr(
+        settings, "GETT_SANDBOX_FETCH_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
+    )
+    read_timeout = getattr(settings, "GETT_SANDBOX_FETCH_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
+    deadline_seconds = getattr(
+        settings, "GETT_SANDBOX_FETCH_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS
+    )
+    max_bytes = getattr(settings, "GETT_SANDBOX_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError("fetch_bad_url", f"The catalog URL {url} is not an http(s) URL.")
+
+    started = time.monotonic()
+
+    def elapsed_ms() -> int:
+        return round((time.monotonic() - started) * 1000)
+
+    try:
+        with (
+            requests.Session() as session,
+            _get(session, url, connect_timeout, read_timeout) as response,
+        ):
+            status = response.status_code
+            if not 200 <= status < 300:
+                raise FetchError(
+                    "fetch_http_status",
+                    f"Downloading the catalog from {url} answered HTTP {status}; "
+                    "Gett needs a 2xx reply with the CatalogSet JSON.",
+                    http_status=status,
+                    elapsed_ms=elapsed_ms(),
+                )
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(url, max_bytes, status, int(declared), elapsed_ms())
+            body = bytearray()
+            for chunk in response.iter_content(CHUNK_BYTES):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_large(url, max_bytes, status, len(body), elapsed_ms())
+                if time.monotonic() - started > deadline_seconds:
+                    raise FetchError(
+                        "fetch_timeout",
+                        f"Downloading the catalog from {url} took longer than "
+                        f"{deadline_seconds:g} s.",
+                        http_status=status,
+                        elapsed_ms=elapsed_ms(),
+                    )
+            content_type = response.headers.get("Content-Type", "")
+            final_url = response.url
+    except requests.TooManyRedirects as exc:
+        raise FetchError(
+            "fetch_too_many_redirects",
+            f"Downloading the catalog from {url} was redirected more than {MAX_REDIRECTS} times.",
+            elapsed_ms=elapsed_ms(),
+        ) from exc
+    except requests.Timeout as exc:
+        # Checked before ConnectionError: ConnectTimeout is both.
+        raise FetchError(
+            "fetch_timeout",
+            f"Downloading the catalog from {url} timed out "
+            f"(connect {connect_timeout:g} s, read {read_timeout:g} s).",
+            elapsed_ms=elapsed_ms(),
+        ) from exc
+    except requests.RequestException as exc:
+        raise FetchError(
+            "fetch_connection_error",
+            f"Could not download the catalog from {url} ({type(exc).__name__}).",
+            elapsed_ms=elapsed_ms(),
+        ) from exc
+
+    size = len(body)
+    try:
+        document = json.loads(bytes(body).decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        shown_type = content_type or "no Content-Type"
+        raise FetchError(
+            "fetch_not_json",
+            f"The catalog at {url} is not a JSON document ({shown_type}): {exc}.",
+            http_status=status,
+            size_bytes=size,
+            elapsed_ms=elapsed_ms(),
+        ) from None
+    logger.info("sandbox fetched %s -> %s (%d bytes, %d ms)", url, status, size, elapsed_ms())
+    return Fetched(
+        document=document,
+        http_status=status,
+        size_bytes=size,
+        final_url=final_url,
+        elapsed_ms=elapsed_ms(),
+    )
+
+
+def _get(
+    session: requests.Session, url: str, connect_timeout: float, read_timeout: float
+) -> requests.Response:
+    session.max_redirects = MAX_REDIRECTS
+    return session.get(
+        url,
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        timeout=(connect_timeout, read_timeout),
+        allow_redirects=True,
+        stream=True,
+    )
+
+
+def _too_large(url: str, max_bytes: int, status: int, size: int, elapsed: int) -> FetchError:
+    return FetchError(
+        "fetch_too_large",
+        f"The catalog at {url} is larger than {max_bytes} bytes.",
+        http_status=status,
+        size_bytes=size,
+        elapsed_ms=elapsed,
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON does not.
+    raise ValueError(f"{name} is not a JSON value")
