@@ -118,6 +118,13 @@ class GettClient:
             "POST", f"/v1/commerce/onboarding/stores/{_quote(onboarding_id)}/activate"
         )
 
+    # The local sandbox only: real Gett sends orders when consumers buy, not on request.
+
+    def sandbox_send_test_order(self, *, store_id: str, scenario: str = "valid") -> dict[str, Any]:
+        return self._request(
+            "POST", "/v1/sandbox/test-orders", json={"storeId": store_id, "scenario": scenario}
+        )
+
     # Transport
 
     def _request(

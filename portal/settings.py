@@ -201,6 +201,8 @@ GETT_API_BASE_URL = env.str(
     ),
 ).rstrip("/")
 GETT_API_KEY = _secret("GETT_API_KEY", "sandbox-key")
+# True when the Gett we talk to is our own sandbox: merchants may then send themselves test orders.
+GETT_USES_SANDBOX = GETT_SANDBOX_ENABLED and GETT_API_BASE_URL.endswith("/sandbox/gett")
 # Several webhook secrets may be valid at once (rotation): comma-separated.
 GETT_WEBHOOK_SECRETS = env.list("GETT_WEBHOOK_SECRETS", default=["whsec_sandbox"] if _DEV else [])
 GETT_WEBHOOK_TOLERANCE_SECONDS = env.int("GETT_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -197,3 +197,30 @@ def merchant_create(*, name: str, owner: AbstractBaseUser) -> Merchant:
     merchant = Merchant.objects.create(name=name)
     Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
     return merchant
+
+
+# --- test orders (sandbox only) ----------------------------------------------------------------
+
+TEST_ORDER_SCENARIOS = {
+    "valid": "A valid order",
+    "unknown_item": "An item that is not on the menu",
+    "wrong_total": "A wrong total at placement",
+    "repeated_place": "The same order placed twice",
+    "bad_signature": "A bad signature",
+    "stale_timestamp": "A stale timestamp",
+}
+
+
+def store_send_test_order(*, store: Store, scenario: str = "valid") -> dict:
+    """Ask the Gett sandbox to send this store a test order through its webhooks."""
+    if not settings.GETT_USES_SANDBOX:
+        raise InvalidStateError("Test orders are only available against the Gett sandbox.")
+    if not store.is_connected:
+        raise InvalidStateError("This store is not connected to Gett yet.")
+    if scenario not in TEST_ORDER_SCENARIOS:
+        raise InvalidStateError(f"Unknown test order “{scenario}”.")
+    from gett.client import get_client
+
+    return get_client().sandbox_send_test_order(
+        store_id=str(store.gett_store_id), scenario=scenario
+    )

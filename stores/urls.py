@@ -12,6 +12,7 @@ urlpatterns = [
     path("stores/<uuid:public_id>/pause/", views.store_pause, name="pause"),
     path("stores/<uuid:public_id>/resume/", views.store_resume, name="resume"),
     path("stores/<uuid:public_id>/sync/", views.store_sync, name="sync"),
+    path("stores/<uuid:public_id>/test-order/", views.store_test_order, name="test-order"),
     path(
         "stores/<uuid:public_id>/sync/<uuid:message_id>/retry/",
         views.store_sync_retry,

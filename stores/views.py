@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -6,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from gett import outbox
+from gett.errors import GettError
 from gett.models import OutboundMessage
 from portal.exceptions import PortalError
 from stores import services
@@ -83,17 +85,23 @@ def _sync_context(store: Store) -> dict:
     return {"latest": latest, "recent": recent}
 
 
+def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, status=200):
+    context = {
+        "store": store,
+        "pause_form": pause_form,
+        "can_edit": request.membership.can_edit_stores,
+        "test_orders": settings.GETT_USES_SANDBOX and store.is_connected,
+        "test_order_scenarios": services.TEST_ORDER_SCENARIOS,
+        **_sync_context(store),
+    }
+    return render(request, "stores/store_detail.html", context, status=status)
+
+
 @login_required
 @require_GET
 def store_detail(request: HttpRequest, public_id) -> HttpResponse:
     store = get_store_for_user(request, public_id)
-    context = {
-        "store": store,
-        "pause_form": PauseForm(store=store),
-        "can_edit": request.membership.can_edit_stores,
-        **_sync_context(store),
-    }
-    return render(request, "stores/store_detail.html", context)
+    return _render_detail(request, store, PauseForm(store=store))
 
 
 @login_required
@@ -128,13 +136,7 @@ def store_pause(request: HttpRequest, public_id) -> HttpResponse:
     store = get_store_for_user(request, public_id)
     form = PauseForm(request.POST, store=store)
     if not form.is_valid():
-        context = {
-            "store": store,
-            "pause_form": form,
-            "can_edit": request.membership.can_edit_stores,
-            **_sync_context(store),
-        }
-        return render(request, "stores/store_detail.html", context, status=400)
+        return _render_detail(request, store, form, status=400)
     try:
         services.store_pause(
             store=store,
@@ -180,3 +182,24 @@ def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpRespons
     else:
         messages.info(request, "That change is not waiting for a retry.")
     return redirect(reverse("stores:detail", kwargs={"public_id": store.public_id}))
+
+
+@login_required
+@require_POST
+def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
+    store = get_store_for_user(request, public_id)
+    scenario = request.POST.get("scenario", "valid")
+    try:
+        reply = services.store_send_test_order(store=store, scenario=scenario)
+    except PortalError as exc:
+        messages.error(request, str(exc))
+    except GettError as exc:
+        messages.error(request, f"The sandbox could not send a test order: {exc.detail}")
+    else:
+        label = services.TEST_ORDER_SCENARIOS[scenario].lower()
+        messages.success(
+            request,
+            f"Test order sent ({label}): the Gett sandbox is calling your webhooks now.",
+        )
+        request.session[f"test-order:{store.public_id}"] = reply.get("testOrderId")
+    return redirect("stores:detail", public_id=store.public_id)
