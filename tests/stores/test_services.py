@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image
@@ -14,7 +13,6 @@ from responses import matchers
 
 from gett import outbox
 from gett.models import OutboundMessage
-from gett.tasks import outbox_deliver_task
 from portal.exceptions import InvalidStateError
 from stores import services
 from stores.models import Store
@@ -27,25 +25,6 @@ State = OutboundMessage.State
 NOW = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 GETT_STORE_ID = "bb2f4c7e-8a1d-4e3b-9f6c-5d0a7e2b1c94"
-
-
-@pytest.fixture(autouse=True)
-def scheduled(monkeypatch):
-    """Outbox deliveries handed to Celery, recorded (message ids) instead of published."""
-    calls: list[int] = []
-    monkeypatch.setattr(
-        outbox_deliver_task,
-        "apply_async",
-        lambda args=None, kwargs=None, **o: calls.append(args[0]),
-    )
-    return calls
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # the outbox's write budget
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 
 from gett.models import OutboundMessage
-from gett.tasks import outbox_deliver_task
 from stores import services
 from stores.models import Store
 from stores.tasks import stores_auto_resume_task
@@ -16,25 +14,6 @@ State = OutboundMessage.State
 
 PAUSED_AT = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def scheduled(monkeypatch):
-    """Outbox deliveries handed to Celery, recorded (message ids) instead of published."""
-    calls: list[int] = []
-    monkeypatch.setattr(
-        outbox_deliver_task,
-        "apply_async",
-        lambda args=None, kwargs=None, **o: calls.append(args[0]),
-    )
-    return calls
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
