@@ -239,6 +239,14 @@ GETT_SANDBOX_FETCH_CONNECT_TIMEOUT = env.float("GETT_SANDBOX_FETCH_CONNECT_TIMEO
 GETT_SANDBOX_FETCH_READ_TIMEOUT = env.float("GETT_SANDBOX_FETCH_READ_TIMEOUT", default=10)
 GETT_SANDBOX_FETCH_DEADLINE_SECONDS = env.float("GETT_SANDBOX_FETCH_DEADLINE_SECONDS", default=30)
 GETT_SANDBOX_FETCH_MAX_BYTES = env.int("GETT_SANDBOX_FETCH_MAX_BYTES", default=20 * 1024 * 1024)
+# How the sandbox sends test orders to partners' webhooks: the secret it signs with (one of
+# ours, so our webhooks accept it), its timeout, and Gett's retry schedule (30 s, 2 min,
+# 10 min, 1 h) multiplied by a scale (0.1 in make run, so a demo does not wait an hour).
+GETT_SANDBOX_WEBHOOK_SECRET = env.str(
+    "GETT_SANDBOX_WEBHOOK_SECRET", default=(GETT_WEBHOOK_SECRETS or ["whsec_sandbox"])[0]
+)
+GETT_SANDBOX_WEBHOOK_TIMEOUT = env.float("GETT_SANDBOX_WEBHOOK_TIMEOUT", default=10)
+GETT_SANDBOX_RETRY_SCALE = env.float("GETT_SANDBOX_RETRY_SCALE", default=1.0)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

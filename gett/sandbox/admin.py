@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from gett.sandbox import services
 from gett.sandbox.models import (
@@ -11,6 +13,8 @@ from gett.sandbox.models import (
     SandboxOrder,
     SandboxOrderEvent,
     SandboxStore,
+    SandboxTestOrder,
+    SandboxWebhookCall,
 )
 
 
@@ -170,3 +174,61 @@ class SandboxFaultAdmin(admin.ModelAdmin):
     def clear_all_faults(self, request: HttpRequest, queryset: object) -> None:
         cleared = services.fault_clear()
         self.message_user(request, f"Disarmed {cleared} fault switch(es).")
+
+
+class SandboxWebhookCallInline(admin.TabularInline):
+    model = SandboxWebhookCall
+    fields = ["created_at", "operation", "attempt", "response_status", "latency_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["created_at", "pk"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SandboxTestOrder)
+class SandboxTestOrderAdmin(_HistoryAdmin):
+    # Started from the inspection page or POST /v1/sandbox/test-orders; never edited by hand.
+    list_display = [
+        "id",
+        "store",
+        "scenario",
+        "outcome",
+        "as_expected",
+        "partner_order_id",
+        "place_attempts",
+        "created_at",
+        "inspect_link",
+    ]
+    list_filter = ["scenario", "outcome", "as_expected"]
+    search_fields = ["order_id", "partner_order_id", "store__name", "store__partner_store_id"]
+    list_select_related = ["store"]
+    raw_id_fields = ["store", "placed_order"]
+    date_hierarchy = "created_at"
+    inlines = [SandboxWebhookCallInline]
+
+    @admin.display(description="inspect")
+    def inspect_link(self, obj: SandboxTestOrder) -> str:
+        url = reverse("sandbox:inspect-test-order", args=[obj.pk])
+        return format_html('<a href="{}">Calls and outcome</a>', url)
+
+
+@admin.register(SandboxWebhookCall)
+class SandboxWebhookCallAdmin(_HistoryAdmin):
+    list_display = [
+        "created_at",
+        "test_order",
+        "operation",
+        "attempt",
+        "response_status",
+        "latency_ms",
+        "error",
+    ]
+    list_filter = ["operation", "response_status"]
+    search_fields = ["url", "test_order__order_id", "test_order__partner_order_id"]
+    list_select_related = ["test_order"]
+    raw_id_fields = ["test_order"]
+    date_hierarchy = "created_at"

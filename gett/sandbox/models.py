@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
@@ -306,3 +307,123 @@ class SandboxFault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.mode} ×{self.remaining}"
+
+
+class SandboxTestOrder(models.Model):
+    """An order the sandbox sends to a partner's webhooks, as Gett would, to test them."""
+
+    class Scenario(models.TextChoices):
+        # What the test order checks on the partner's webhooks (REFERENCE §9-11).
+        VALID = "valid", "Valid order"
+        BAD_SIGNATURE = "bad_signature", "Bad signature"
+        STALE_TIMESTAMP = "stale_timestamp", "Stale timestamp"
+        UNKNOWN_ITEM = "unknown_item", "Unknown item"
+        WRONG_TOTAL = "wrong_total", "Wrong total at place"
+        REPEATED_PLACE = "repeated_place", "placeOrder sent twice"
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        # validateOrder is on its way.
+        SENT = "sent", "Sent"
+        # validateOrder answered 2xx; placeOrder is on its way.
+        VALIDATED = "validated", "Validated"
+        PLACED = "placed", "Placed"
+        # The partner answered 4xx: expected for the bad scenarios, never retried.
+        REJECTED = "rejected", "Rejected"
+        # 5xx, timeout or connection error, and no retry left (or validateOrder, never retried).
+        FAILED = "failed", "Failed"
+        PENDING_RETRY = "pending_retry", "Waiting to retry"
+
+    store = models.ForeignKey(SandboxStore, on_delete=models.PROTECT, related_name="test_orders")
+    scenario = models.CharField(max_length=20, choices=Scenario.choices)
+    seed = models.BigIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.QUEUED)
+    # Whether the partner answered the way this scenario needs; None until the run is over.
+    as_expected = models.BooleanField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+    # Gett's order id for placeOrder: fixed at creation, so every retry carries the same one.
+    order_id = models.UUIDField(unique=True, verbose_name="Gett order id")
+    webhook_url = models.URLField(max_length=2000)
+    catalog_set_id = models.CharField(max_length=200)
+    fulfillment_type = models.CharField(max_length=10, choices=FulfillmentType.choices)
+    validate_body = models.JSONField()
+    # Built once validateOrder succeeded; every placeOrder attempt sends exactly this.
+    place_body = models.JSONField(null=True, blank=True)
+    # Gett's own pricing of the cart (REFERENCE §17.6): {"subTotal": ..., "tip": ...}.
+    expected_amounts = models.JSONField(default=dict, blank=True)
+    validated_amounts = models.JSONField(null=True, blank=True)
+    placed_amounts = models.JSONField(null=True, blank=True)
+    partner_order_id = models.CharField(max_length=200, blank=True)
+    # repeated_place: what the second placeOrder with the same orderId answered.
+    repeat_partner_order_id = models.CharField(max_length=200, blank=True)
+    repeat_matched = models.BooleanField(null=True, blank=True)
+    place_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The order recorded when the partner accepted placeOrder.
+    placed_order = models.ForeignKey(
+        SandboxOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="test_orders",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Test order #{self.pk} {self.scenario} ({self.outcome})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def subtotal_matches(self) -> bool | None:
+        """Whether the partner's subTotal equals Gett's own; None when either is missing."""
+        expected = (self.expected_amounts or {}).get("subTotal")
+        partner = (self.placed_amounts or self.validated_amounts or {}).get("subTotal")
+        if expected is None or partner is None:
+            return None
+        try:
+            return Decimal(str(expected)) == Decimal(str(partner))
+        except (ArithmeticError, ValueError):
+            return False
+
+
+class SandboxWebhookCall(models.Model):
+    """One request the sandbox sent to a partner's webhook, and what came back."""
+
+    class Operation(models.TextChoices):
+        VALIDATE = "validate", "validateOrder"
+        PLACE = "place", "placeOrder"
+
+    test_order = models.ForeignKey(SandboxTestOrder, on_delete=models.CASCADE, related_name="calls")
+    operation = models.CharField(max_length=10, choices=Operation.choices)
+    # 1 for the first delivery; retries (and repeated_place's second send) count up.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    url = models.URLField(max_length=2000)
+    # Signature, Timestamp, API-Version, Content-Type as sent. The secret itself is never kept.
+    request_headers = models.JSONField(default=dict, blank=True)
+    request_body = models.TextField(blank=True)
+    # None when no HTTP reply came back (timeout, connection refused).
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.TextField(blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        outcome = self.response_status or self.error
+        return f"{self.get_operation_display()} #{self.attempt} → {outcome}"
+
+    @property
+    def is_success(self) -> bool:
+        return self.response_status is not None and 200 <= self.response_status < 300

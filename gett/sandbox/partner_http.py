@@ -1,10 +1,15 @@
 """The sandbox's outbound HTTP: Gett's side of the wire, calling out to partners.
 
-This and `gett/client.py` are the only modules that import `requests`. Today the sandbox makes one
-kind of call, the catalog pull (REFERENCE §4): GET the partner's `callbackUrl`, following
-redirects (the portal's stable `latest.json` URL redirects to the newest version), with connect
-and read timeouts, an overall deadline and a size cap. Every failure becomes a `FetchError` with a
-code and a message a partner can act on.
+This and `gett/client.py` are the only modules that import `requests`. The sandbox makes two
+kinds of call:
+
+* the catalog pull (REFERENCE §4): GET the partner's `callbackUrl`, following redirects (the
+  portal's stable `latest.json` URL redirects to the newest version), with connect and read
+  timeouts, an overall deadline and a size cap. Every failure becomes a `FetchError` with a code
+  and a message a partner can act on;
+* the order webhooks (REFERENCE §9): POST signed bytes to the partner's validateOrder/placeOrder.
+  Network failures do not raise: they come back as a `WebhookReply` with `error` set, because the
+  caller records every attempt, failed or not.
 
 Private, loopback and link-local hosts are allowed here ONLY because this is a sandbox: it pulls
 from the portal running on the same machine (127.0.0.1, a docker network, a live test server).
@@ -27,6 +32,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "GettSandbox-CatalogFetcher/1.0"
+WEBHOOK_USER_AGENT = "GettSandbox-Webhooks/1.0"
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 
@@ -34,6 +40,11 @@ DEFAULT_CONNECT_TIMEOUT = 3.05
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_DEADLINE_SECONDS = 30.0
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_WEBHOOK_TIMEOUT = 10.0
+# Enough for any order reply; a partner answering megabytes is cut off, not buffered.
+WEBHOOK_MAX_REPLY_BYTES = 256 * 1024
+# The reply headers worth showing to staff.
+WEBHOOK_REPLY_HEADERS = ("Content-Type", "Content-Length", "Retry-After")
 
 
 @dataclass(frozen=True)
@@ -185,3 +196,81 @@ def _too_large(url: str, max_bytes: int, status: int, size: int, elapsed: int) -
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON does not.
     raise ValueError(f"{name} is not a JSON value")
+
+
+# --- order webhooks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    """What a webhook POST produced: an HTTP reply, or an `error` when none came back."""
+
+    status: int | None
+    body: str
+    headers: dict[str, str]
+    elapsed_ms: int
+    error: str = ""
+
+    @property
+    def is_success(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def is_retryable(self) -> bool:
+        """A failed delivery Gett tries again (REFERENCE §11): 5xx or no reply. Never 4xx."""
+        return self.status is None or self.status >= 500
+
+
+def post_webhook(url: str, body: bytes, *, headers: dict[str, str]) -> WebhookReply:
+    """POST `body` (already serialised and signed) to a partner webhook, within the timeout.
+
+    Redirects are not followed: Gett posts to the URL it was given.
+    """
+    timeout = float(getattr(settings, "GETT_SANDBOX_WEBHOOK_TIMEOUT", DEFAULT_WEBHOOK_TIMEOUT))
+    started = time.monotonic()
+
+    def elapsed_ms() -> int:
+        return round((time.monotonic() - started) * 1000)
+
+    try:
+        with requests.post(
+            url,
+            data=body,
+            headers={"Accept": "application/json", "User-Agent": WEBHOOK_USER_AGENT, **headers},
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            raw = bytearray()
+            for chunk in response.iter_content(CHUNK_BYTES):
+                raw += chunk
+                if len(raw) > WEBHOOK_MAX_REPLY_BYTES:
+                    break
+            text = bytes(raw[:WEBHOOK_MAX_REPLY_BYTES]).decode("utf-8", errors="replace")
+            reply_headers = {
+                name: response.headers[name]
+                for name in WEBHOOK_REPLY_HEADERS
+                if name in response.headers
+            }
+            status = response.status_code
+    except requests.Timeout:
+        # Checked before ConnectionError: ConnectTimeout is both.
+        return WebhookReply(None, "", {}, elapsed_ms(), f"Timed out after {timeout:g} s.")
+    except requests.ConnectionError as exc:
+        # A stall while reading the body surfaces as a ConnectionError wrapping a read timeout.
+        if "timed out" in str(exc).lower():
+            return WebhookReply(None, "", {}, elapsed_ms(), f"Timed out after {timeout:g} s.")
+        return WebhookReply(None, "", {}, elapsed_ms(), _connection_error(exc))
+    except requests.RequestException as exc:
+        return WebhookReply(None, "", {}, elapsed_ms(), f"Request failed ({type(exc).__name__}).")
+    logger.info("sandbox webhook %s -> %s (%d ms)", url, status, elapsed_ms())
+    return WebhookReply(status, text, reply_headers, elapsed_ms())
+
+
+def _connection_error(exc: requests.ConnectionError) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "Connection refused."
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "The host name does not resolve."
+    return f"Connection failed ({type(exc).__name__})."

@@ -1,4 +1,4 @@
-"""The sandbox's background work: Gett's asynchronous catalog pulls and onboarding steps."""
+"""The sandbox's background work: catalog pulls, onboarding steps and test orders."""
 
 from celery import shared_task
 
@@ -14,3 +14,9 @@ def sandbox_catalog_pull_task(ingestion_id: int) -> None:
 @shared_task(acks_late=True)
 def sandbox_onboarding_advance_task(onboarding_pk: int) -> None:
     services.onboarding_advance(onboarding_pk=onboarding_pk)
+
+
+@shared_task(acks_late=True)
+def sandbox_test_order_task(test_order_id: int) -> None:
+    # Safe to run twice: each step (the first send, each placeOrder retry) is claimed first.
+    services.test_order_run(test_order_id=test_order_id)

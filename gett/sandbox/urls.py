@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from gett.sandbox import views
+from gett.sandbox import inspection, views
 
 app_name = "sandbox"
 
@@ -29,6 +29,26 @@ urlpatterns = [
     ),
     # Not part of Gett's API: the sandbox's fault switches, for tests and demos.
     path("v1/sandbox/faults", views.faults, name="faults"),
+    path("v1/sandbox/test-orders", views.test_orders, name="test-orders"),
+    path(
+        "v1/sandbox/test-orders/<int:test_order_id>",
+        views.test_order_detail,
+        name="test-order-detail",
+    ),
+    # Staff-only HTML pages: what the sandbox saw and sent, and buttons to send test orders.
+    path("inspect/", inspection.overview, name="inspect"),
+    path("inspect/test-orders/", inspection.test_order_send, name="inspect-test-order-send"),
+    path("inspect/test-orders/<int:pk>/", inspection.test_order_detail, name="inspect-test-order"),
+    path("inspect/orders/<uuid:order_id>/", inspection.order_detail, name="inspect-order"),
+    path("inspect/ingestions/<int:pk>/", inspection.ingestion_detail, name="inspect-ingestion"),
+    path("inspect/calls/<int:pk>/", inspection.call_detail, name="inspect-call"),
+    path(
+        "inspect/webhook-calls/<int:pk>/",
+        inspection.webhook_call_detail,
+        name="inspect-webhook-call",
+    ),
+    path("inspect/faults/", inspection.fault_arm, name="inspect-fault-arm"),
+    path("inspect/faults/clear/", inspection.fault_clear, name="inspect-fault-clear"),
     # Anything else under the sandbox is Gett's NOT_FOUND problem, never Django's HTML 404.
     re_path(r"^.*$", views.not_found, name="not-found"),
 ]

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -28,9 +29,17 @@ from gett.sandbox.models import (
     SandboxFault,
     SandboxOnboarding,
     SandboxStore,
+    SandboxTestOrder,
+    SandboxWebhookCall,
     StoreStatus,
 )
-from gett.sandbox.problems import Problem, new_request_id, problem_response
+from gett.sandbox.problems import (
+    Problem,
+    field_error,
+    new_request_id,
+    problem_response,
+    validation_failed,
+)
 from gett.sandbox.ratelimit import rate_limit_hit
 from gett.sandbox.services.parsing import require_object
 
@@ -327,6 +336,53 @@ def fault_json(fault: SandboxFault) -> dict[str, Any]:
     }
 
 
+def webhook_call_json(call: SandboxWebhookCall) -> dict[str, Any]:
+    return {
+        "operation": call.operation,
+        "attempt": call.attempt,
+        "url": call.url,
+        "requestHeaders": call.request_headers,
+        "requestBody": call.request_body,
+        "responseStatus": call.response_status,
+        "responseHeaders": call.response_headers,
+        "responseBody": call.response_body,
+        "latencyMs": call.latency_ms,
+        "error": call.error or None,
+        "createdAt": _iso(call.created_at),
+    }
+
+
+def test_order_json(
+    test_order: SandboxTestOrder, calls: list[SandboxWebhookCall]
+) -> dict[str, Any]:
+    """Sandbox-only: a test order, its outcome and the webhook calls it made (oldest first)."""
+    return {
+        "testOrderId": test_order.pk,
+        "storeId": str(test_order.store.store_id),
+        "scenario": test_order.scenario,
+        "seed": test_order.seed,
+        "outcome": test_order.outcome,
+        "asExpected": test_order.as_expected,
+        "detail": test_order.detail,
+        "orderId": str(test_order.order_id),
+        "partnerOrderId": test_order.partner_order_id or None,
+        "repeatPartnerOrderId": test_order.repeat_partner_order_id or None,
+        "repeatMatched": test_order.repeat_matched,
+        "catalogSetId": test_order.catalog_set_id,
+        "fulfillmentType": test_order.fulfillment_type,
+        "expectedAmounts": test_order.expected_amounts,
+        "validatedAmounts": test_order.validated_amounts,
+        "placedAmounts": test_order.placed_amounts,
+        "placeAttempts": test_order.place_attempts,
+        "nextAttemptAt": _iso(test_order.next_attempt_at) if test_order.next_attempt_at else None,
+        "createdAt": _iso(test_order.created_at),
+        "finishedAt": _iso(test_order.finished_at) if test_order.finished_at else None,
+        "url": reverse("sandbox:test-order-detail", args=[test_order.pk]),
+        "inspectUrl": reverse("sandbox:inspect-test-order", args=[test_order.pk]),
+        "calls": [webhook_call_json(call) for call in calls],
+    }
+
+
 def _empty(status: int) -> HttpResponse:
     # Gett documents no body for these replies; send none, and no Content-Type for it either.
     response = HttpResponse(status=status)
@@ -408,6 +464,39 @@ def faults(request: HttpRequest) -> HttpResponse:
         services.fault_clear()
         return _empty(204)
     return JsonResponse([fault_json(fault) for fault in services.fault_list()], safe=False)
+
+
+@sandbox_api("POST", faultable=False)
+def test_orders(request: HttpRequest) -> HttpResponse:
+    """Sandbox-only: send the partner a test order, as Gett would (validateOrder, placeOrder)."""
+    body = require_object(_json_body(request))
+    store = services.store_get(store_id=_gett_store_id(body))
+    test_order = services.test_order_start(
+        store=store, scenario=body.get("scenario", "valid"), seed=body.get("seed")
+    )
+    # Accepted: the webhooks are called by a worker; poll the url (or open inspectUrl).
+    return JsonResponse(test_order_json(test_order, []), status=202)
+
+
+def _gett_store_id(body: dict[str, Any]) -> uuid.UUID:
+    value = body.get("storeId")
+    if value is None:
+        error = field_error("$.storeId", "storeId (the Gett store id) is required.", "required")
+        raise validation_failed([error])
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    error = field_error("$.storeId", "storeId must be a Gett store id (a UUID).", "invalid")
+    raise validation_failed([error])
+
+
+@sandbox_api("GET", faultable=False)
+def test_order_detail(request: HttpRequest, test_order_id: int) -> HttpResponse:
+    test_order = services.test_order_get(test_order_id=test_order_id)
+    calls = list(test_order.calls.order_by("created_at", "pk"))
+    return JsonResponse(test_order_json(test_order, calls))
 
 
 @sandbox_api(faultable=False)

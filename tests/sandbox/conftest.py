@@ -3,6 +3,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from gett.sandbox import services, tasks
 from gett.sandbox.models import SandboxStore
+from gett.signing import verify
 
 API_KEY = "zpka_sandbox_test_key_1"
 OTHER_API_KEY = "zpka_sandbox_test_key_2"
@@ -31,6 +33,9 @@ def sandbox_settings(settings):
     settings.GETT_SANDBOX_HANG_SECONDS = 0.5
     settings.GETT_SANDBOX_FETCH_CONNECT_TIMEOUT = 2.0
     settings.GETT_SANDBOX_FETCH_READ_TIMEOUT = 2.0
+    settings.GETT_SANDBOX_WEBHOOK_TIMEOUT = 2.0
+    # Gett's retry delays (30 s, 2 min, ...) times 0: tests run each retry as a function.
+    settings.GETT_SANDBOX_RETRY_SCALE = 0
     # Rate-limit counters live in the cache; every test starts with a fresh minute.
     cache.clear()
     yield settings
@@ -55,7 +60,11 @@ def enqueued(monkeypatch) -> list[Enqueued]:
 
         return apply_async
 
-    for task in (tasks.sandbox_catalog_pull_task, tasks.sandbox_onboarding_advance_task):
+    for task in (
+        tasks.sandbox_catalog_pull_task,
+        tasks.sandbox_onboarding_advance_task,
+        tasks.sandbox_test_order_task,
+    ):
         monkeypatch.setattr(task, "apply_async", recorder(task.name.rsplit(".", 1)[-1]))
     return calls
 
@@ -183,3 +192,177 @@ def broken_catalogset() -> dict:
     group = document["modifierGroups"]["333d0d90-1ea2-5ed0-b5b7-ab89e2af8e43"]
     group["itemIds"].append("00000000-0000-4000-8000-00000000dead")
     return document
+
+
+# --- a partner's order webhooks, for test orders over real HTTP -------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class PartnerWebhooks:
+    """A tiny partner on 127.0.0.1 answering validateOrder/placeOrder the way the portal should.
+
+    It checks the signature with `gett.signing.verify` and the secrets in settings (401 on a bad
+    or stale one), prices the cart itself, refuses unknown items (400 ITEM_UNAVAILABLE with a
+    jsonPath) and a place total that differs from its own (400 ORDER_TOTAL_DIFFERENT), and is
+    idempotent on Gett's orderId. Switches make it misbehave for the retry tests.
+    """
+
+    TAX_RATE = Decimal("0.0875")
+    DELIVERY_FEE = Decimal("2.99")
+
+    def __init__(self, document: dict) -> None:
+        self.document = document
+        self.base_url = ""
+        self.received: list[Received] = []
+        self.placed: dict[str, str] = {}
+        self.lock = threading.Lock()
+        # Misbehaviour switches.
+        self.check_signatures = True
+        self.idempotent = True
+        self.validate_status: int | None = None  # answer validate with this status instead
+        self.place_failures = 0  # answer this many placeOrders with place_failure_status
+        self.place_failure_status = 503
+        self.place_delay = 0.0  # seconds to sit on each placeOrder (timeouts)
+
+    @property
+    def webhook_url(self) -> str:
+        return self.base_url + "/webhooks/gett"
+
+    def paths(self) -> list[str]:
+        return [request.path for request in self.received]
+
+    # The partner's own pricing: the test's oracle, written apart from the sandbox's.
+    def amounts(self, body: dict) -> dict:
+        items = self.document["items"]
+
+        def unit(entry: dict) -> Decimal:
+            price = Decimal(str(items[entry["itemId"]]["basePrice"]))
+            for group in entry.get("modifierGroups", []):
+                for option in group["selectedModifiers"]:
+                    price += unit(option) * option["quantity"]
+            return price
+
+        sub_total = sum(
+            (unit(line) * line["quantity"] for line in body["cart"]["lineItems"]), Decimal(0)
+        )
+        fees = self.DELIVERY_FEE if body["fulfillmentType"] == "delivery" else Decimal(0)
+        taxes = (sub_total * self.TAX_RATE).quantize(Decimal("0.01"))
+        tip = Decimal(str(body["amounts"]["tip"]))
+        total = sub_total + fees + taxes + tip
+        return {
+            "subTotal": float(sub_total),
+            "fees": float(fees),
+            "promotions": 0.0,
+            "taxes": float(taxes),
+            "adjustments": 0.0,
+            "tip": float(tip),
+            "total": float(total),
+        }
+
+    def answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
+        operation = path.rsplit("/", 1)[-1]
+        if self.check_signatures and not verify(
+            raw,
+            signature=headers.get("Signature"),
+            timestamp=headers.get("Timestamp"),
+            secrets=settings.GETT_WEBHOOK_SECRETS,
+        ):
+            return 401, problem(401, "UNAUTHENTICATED", "Bad or stale signature.")
+        body = json.loads(raw)
+        if operation == "validateOrder" and self.validate_status:
+            return self.validate_status, problem(self.validate_status, "INTERNAL_ERROR", "Boom.")
+        unknown = [
+            {
+                "code": "ITEM_UNAVAILABLE",
+                "message": "Not on the menu.",
+                "itemId": line["itemId"],
+                "jsonPath": f"$.cart.lineItems[{index}].itemId",
+            }
+            for index, line in enumerate(body["cart"]["lineItems"])
+            if line["itemId"] not in self.document["items"]
+        ]
+        if unknown:
+            return 400, problem(400, "ITEM_UNAVAILABLE", "Not on the menu.", errors=unknown)
+        amounts = self.amounts(body)
+        if operation == "validateOrder":
+            return 200, {**body, "amounts": amounts}
+
+        if self.place_delay:
+            time.sleep(self.place_delay)
+        with self.lock:
+            if self.place_failures:
+                self.place_failures -= 1
+                status = self.place_failure_status
+                return status, problem(status, "SERVICE_UNAVAILABLE", "Try again.")
+        if Decimal(str(body["amounts"]["total"])) != Decimal(str(amounts["total"])):
+            return 400, problem(400, "ORDER_TOTAL_DIFFERENT", "The total changed.")
+        with self.lock:
+            if self.idempotent:
+                partner_order_id = self.placed.setdefault(
+                    body["orderId"], f"POS-{len(self.placed) + 1:04d}"
+                )
+            else:
+                partner_order_id = f"POS-{len(self.received):04d}"
+        reply = {"orderId": body["orderId"], "partnerOrderId": partner_order_id}
+        return 200, {**reply, "amounts": amounts}
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {name: value for name, value in self.headers.items()}
+                with partner.lock:
+                    partner.received.append(Received(self.path, headers, raw))
+                status, reply = partner.answer(self.path, headers, raw)
+                body = json.dumps(reply).encode()
+                content_type = "application/json" if status < 400 else "application/problem+json"
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sandbox gave up waiting (timeout tests)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def problem(status: int, code: str, detail: str, *, errors: list | None = None) -> dict:
+    body = {"status": status, "errorCode": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+@pytest.fixture
+def partner_webhooks(catalogset):
+    partner = PartnerWebhooks(catalogset)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partner.handler())
+    host, port = server.server_address[:2]
+    partner.base_url = f"http://{host}:{port}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield partner
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def live_store(store, partner_webhooks, catalogset) -> SandboxStore:
+    """The Pizza Roma store, wired to the test partner, selling from the example CatalogSet."""
+    store.webhook_url = partner_webhooks.webhook_url
+    store.save(update_fields=["webhook_url"])
+    services.catalogset_seed(partner_store_id=store.partner_store_id, document=catalogset)
+    return store

@@ -3,7 +3,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from gett.sandbox import services
+from gett.sandbox import services, tasks
 from gett.sandbox.models import (
     SandboxCall,
     SandboxCatalogIngestion,
@@ -111,3 +111,25 @@ def test_fault_admin_action_disarms_every_fault(admin_client, store):
 
     assert response.status_code == 302
     assert not SandboxFault.objects.exists()
+
+
+def test_test_order_admin_pages_load_read_only(admin_client, live_store):
+    test_order = services.test_order_start(store=live_store, seed=5)
+    tasks.sandbox_test_order_task(test_order.pk)
+    test_order.refresh_from_db()
+    call = test_order.calls.first()
+
+    for model, obj, query in (
+        ("sandboxtestorder", test_order, test_order.partner_order_id),
+        ("sandboxwebhookcall", call, str(test_order.order_id)),
+    ):
+        changelist = reverse(f"admin:sandbox_{model}_changelist")
+        assert admin_client.get(changelist).status_code == 200
+        search = admin_client.get(changelist, {"q": query})
+        assert search.status_code == 200
+        assert f"/{obj.pk}/change/" in search.content.decode()
+        assert (
+            admin_client.get(reverse(f"admin:sandbox_{model}_change", args=[obj.pk])).status_code
+            == 200
+        )
+        assert admin_client.get(reverse(f"admin:sandbox_{model}_add")).status_code == 403

@@ -8,6 +8,7 @@ One module per part of the API; everything is importable from `gett.sandbox.serv
 from gett.sandbox.services.catalog import (
     accepted_catalogset,
     catalog_notify,
+    catalogset_seed,
     ingestion_create,
     ingestion_run,
 )
@@ -34,12 +35,14 @@ from gett.sandbox.services.stores import (
     store_status_update,
     store_update,
 )
+from gett.sandbox.services.testorders import test_order_get, test_order_run, test_order_start
 
 __all__ = [
     "ADDRESS_FIELDS",
     "FAULTABLE_ENDPOINTS",
     "accepted_catalogset",
     "catalog_notify",
+    "catalogset_seed",
     "fault_arm",
     "fault_clear",
     "fault_list",
@@ -59,4 +62,7 @@ __all__ = [
     "store_provision",
     "store_status_update",
     "store_update",
+    "test_order_get",
+    "test_order_run",
+    "test_order_start",
 ]

@@ -8,6 +8,7 @@ The newest accepted document per partner store is what the sandbox sells from.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -288,6 +289,43 @@ def ingestion_is_lost(ingestion: SandboxCatalogIngestion, *, now: datetime) -> b
     if ingestion.status == Ingestion.Status.FETCHING:
         return ingestion.started_at is not None and ingestion.started_at < now - stale_after()
     return False
+
+
+@transaction.atomic
+def catalogset_seed(
+    *, partner_store_id: str, document: dict[str, Any], callback_url: str = ""
+) -> SandboxCatalogIngestion:
+    """Record `document` as an accepted ingestion without pulling it (demo data, tests).
+
+    The document is checked like a pulled one; a CatalogSet Gett would reject raises ValueError,
+    so the sandbox never sells from a broken menu.
+    """
+    store = SandboxStore.objects.filter(partner_store_id=partner_store_id).first()
+    flags = (
+        {"deliveryAllowed": store.delivery_allowed, "pickupAllowed": store.pickup_allowed}
+        if store is not None
+        else None
+    )
+    problems = catalogset_problems(document, store=flags)
+    if problems:
+        messages = "; ".join(problem.message for problem in problems[:ERROR_SUMMARY_PROBLEMS])
+        raise ValueError(
+            f"Gett would reject this CatalogSet ({len(problems)} problems): {messages}"
+        )
+    now = timezone.now()
+    return Ingestion.objects.create(
+        partner_store_id=partner_store_id,
+        callback_url=callback_url,
+        status=Ingestion.Status.ACCEPTED,
+        counts=catalogset_counts(document),
+        catalog_set_id=str(document.get("catalogSetId") or "")[:200],
+        document=document,
+        size_bytes=len(json.dumps(document).encode()),
+        due_at=now,
+        started_at=now,
+        created_at=now,
+        finished_at=now,
+    )
 
 
 # --- reads ------------------------------------------------------------------------------------

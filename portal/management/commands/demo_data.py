@@ -1,6 +1,8 @@
 """Load the demo merchant, its two stores and its logins. Safe to run again and again."""
 
+import json
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.db import transaction
 
 from stores.models import Membership, Merchant, Store
 
+SAMPLE_CATALOGSET = Path(__file__).resolve().parent / "sample_catalogset.json"
 DEMO_NAMESPACE = uuid.UUID("6f1d9c2e-0b7a-4c55-9d43-5b0e3c7a9f10")
 
 LOGINS = [
@@ -100,9 +103,10 @@ class Command(BaseCommand):
     def _provision_in_sandbox(self, store: Store) -> None:
         # The sandbox is a separate system; seeding it here stands in for an onboarding that
         # happened before. It never reads our tables.
-        from gett.sandbox.services import store_provision
+        from gett.sandbox.services import accepted_catalogset, catalogset_seed, store_provision
 
         store_provision(
+            webhook_url=f"{settings.PUBLIC_BASE_URL}/webhooks/gett",
             store_id=store.gett_store_id,
             partner_store_id=store.partner_store_id,
             name=store.name,
@@ -119,3 +123,9 @@ class Command(BaseCommand):
             delivery_allowed=store.delivery_allowed,
             pickup_allowed=store.pickup_allowed,
         )
+        if accepted_catalogset(store.partner_store_id) is None:
+            # A sample menu Gett has "already ingested", so test orders work from the start;
+            # the store's own menu replaces it as soon as it is published.
+            document = json.loads(SAMPLE_CATALOGSET.read_text())
+            document["storeId"] = store.partner_store_id
+            catalogset_seed(partner_store_id=store.partner_store_id, document=document)
