@@ -8,6 +8,7 @@ Every variable is listed in `.env.example` and in the README.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,12 +195,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Gett -------------------------------------------------------------------------------
 # In DEBUG the portal talks to its own sandbox unless told otherwise.
+GETT_PRODUCTION_URL = "https://api.gett-tech.com"
 GETT_API_BASE_URL = env.str(
     "GETT_API_BASE_URL",
-    default=(
-        f"{PUBLIC_BASE_URL}/sandbox/gett" if GETT_SANDBOX_ENABLED else "https://api.gett-tech.com"
-    ),
+    default=f"{PUBLIC_BASE_URL}/sandbox/gett" if GETT_SANDBOX_ENABLED else GETT_PRODUCTION_URL,
 ).rstrip("/")
+if GETT_SANDBOX_ENABLED and GETT_API_BASE_URL == GETT_PRODUCTION_URL:
+    # The sandbox sends whatever orders it is asked to: never beside production Gett.
+    raise ImproperlyConfigured("GETT_SANDBOX_ENABLED must be off when talking to production Gett.")
 GETT_API_KEY = _secret("GETT_API_KEY", "sandbox-key")
 # True when the Gett we talk to is our own sandbox: merchants may then send themselves test orders.
 GETT_USES_SANDBOX = GETT_SANDBOX_ENABLED and GETT_API_BASE_URL.endswith("/sandbox/gett")

@@ -1,0 +1,85 @@
+"""Settings as production and `make run` see them: each case starts a fresh interpreter."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 60,
+    "GETT_API_KEY": "live-key",
+    "GETT_WEBHOOK_SECRETS": "whsec_live",
+}
+
+
+def _settings(env: dict, expression: str) -> str:
+    # Only what a shell gives; the test run's own settings variables must not leak in.
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    result = subprocess.run(
+        [sys.executable, "-c", f"from portal import settings as s; print({expression})"],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode:
+        return result.stderr.strip().splitlines()[-1]
+    return result.stdout.strip()
+
+
+def test_production_talks_to_real_gett_without_the_sandbox():
+    value = _settings(
+        PRODUCTION,
+        "(s.GETT_SANDBOX_ENABLED, s.GETT_API_BASE_URL, 'gett.sandbox' in s.INSTALLED_APPS)",
+    )
+
+    assert ast.literal_eval(value) == (False, "https://api.gett-tech.com", False)
+
+
+def test_development_uses_the_sandbox_by_default():
+    value = _settings(
+        {"DEBUG": "true"}, "(s.GETT_SANDBOX_ENABLED, s.GETT_API_BASE_URL, s.GETT_USES_SANDBOX)"
+    )
+
+    assert ast.literal_eval(value) == (True, "http://127.0.0.1:8000/sandbox/gett", True)
+
+
+def test_the_sandbox_can_never_run_beside_production_gett():
+    value = _settings(
+        {
+            **PRODUCTION,
+            "GETT_SANDBOX_ENABLED": "true",
+            "GETT_API_BASE_URL": "https://api.gett-tech.com",
+        },
+        "s.GETT_SANDBOX_ENABLED",
+    )
+
+    assert "GETT_SANDBOX_ENABLED must be off when talking to production Gett" in value
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "GETT_API_KEY"])
+def test_production_refuses_to_start_without_its_secrets(name):
+    env = {k: v for k, v in PRODUCTION.items() if k != name}
+
+    assert f"Set the {name} environment variable" in _settings(env, "1")
+
+
+def test_the_sandbox_imports_nothing_from_the_portal_apps():
+    for path in (BASE_DIR / "gett").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in {"stores", "catalogs", "orders", "onboarding"}, (
+                    f"{path.relative_to(BASE_DIR)} imports {name}"
+                )
