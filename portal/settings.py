@@ -221,6 +221,38 @@ OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=600
 # A row still pending this long after it was due is assumed lost (Redis restart, dead worker).
 OUTBOX_LOST_AFTER_SECONDS = env.float("OUTBOX_LOST_AFTER_SECONDS", default=60.0)
 
+# --- Menus: publishing CatalogSets (catalogs app) ----------------------------------------------
+# Menu edits within this many seconds of the first one publish once per store.
+CATALOG_PUBLISH_DEBOUNCE_SECONDS = env.float("CATALOG_PUBLISH_DEBOUNCE_SECONDS", default=2.0)
+# How often ended item snoozes are cleared (each clears, then republishes, its store's menu).
+CATALOG_SNOOZE_EXPIRY_SECONDS = env.float("CATALOG_SNOOZE_EXPIRY_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["catalogs-snoozes-expire"] = {
+    "task": "catalogs.tasks.snoozes_expire",
+    "schedule": CATALOG_SNOOZE_EXPIRY_SECONDS,
+}
+# Where published CatalogSets go. No bucket: files under MEDIA_ROOT/catalogs, served by the
+# portal at PUBLIC_BASE_URL/catalogsets/<partnerStoreId>/<catalogSetId>.json. With a bucket:
+# any S3-compatible store (AWS S3, MinIO, R2) through django-storages.
+CATALOG_STORAGE_BUCKET = env.str("CATALOG_STORAGE_BUCKET", default="")
+# Empty for AWS; e.g. http://127.0.0.1:9000 for MinIO, https://<account>.r2.cloudflarestorage.com.
+CATALOG_STORAGE_ENDPOINT_URL = env.str("CATALOG_STORAGE_ENDPOINT_URL", default="")
+CATALOG_STORAGE_REGION = env.str("CATALOG_STORAGE_REGION", default="")
+# "path" or "virtual"; empty lets boto3 choose (most MinIO set-ups need "path").
+CATALOG_STORAGE_ADDRESSING_STYLE = env.str("CATALOG_STORAGE_ADDRESSING_STYLE", default="")
+# Without a key id, boto3's default credentials apply (AWS_* variables, instance role).
+CATALOG_STORAGE_ACCESS_KEY_ID = env.str("CATALOG_STORAGE_ACCESS_KEY_ID", default="")
+# Secret: from the environment only, and required once a key id is set.
+CATALOG_STORAGE_SECRET_ACCESS_KEY = (
+    env.str("CATALOG_STORAGE_SECRET_ACCESS_KEY") if CATALOG_STORAGE_ACCESS_KEY_ID else ""
+)
+# Public URL of the bucket (or a CDN in front of it): Gett gets <base>/<key>. The bucket must let
+# anyone read catalogsets/*. Empty: Gett gets presigned URLs valid for the lifetime below.
+CATALOG_STORAGE_PUBLIC_BASE_URL = env.str("CATALOG_STORAGE_PUBLIC_BASE_URL", default="").rstrip("/")
+# S3 signs URLs for at most 7 days.
+CATALOG_STORAGE_URL_EXPIRY_SECONDS = env.int(
+    "CATALOG_STORAGE_URL_EXPIRY_SECONDS", default=7 * 24 * 3600
+)
+
 # Sandbox: the API keys it accepts (defaults to the portal's own key).
 GETT_SANDBOX_API_KEYS = env.list("GETT_SANDBOX_API_KEYS", default=[GETT_API_KEY])
 # Gett's sandbox allows 5x production (REFERENCE §14): 5,000 reads and 500 writes a minute.

@@ -1,0 +1,24 @@
+import logging
+
+from celery import shared_task
+
+from catalogs import services
+from catalogs.storage import CatalogStorageError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="catalogs.tasks.catalog_publish", bind=True, acks_late=True, max_retries=8)
+def catalog_publish_task(self, store_id: int, trigger: str, user_id: int | None = None) -> None:
+    # Changes from now on schedule another publish: this one may already have read the menu.
+    services.publish_debounce_release(store_id=store_id)
+    try:
+        services.catalog_publish(store_id=store_id, trigger=trigger, user_id=user_id)
+    except CatalogStorageError as exc:
+        logger.warning("menu of store %s not stored, will retry: %s", store_id, exc)
+        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from None
+
+
+@shared_task(name="catalogs.tasks.snoozes_expire")
+def snoozes_expire_task() -> int:
+    return services.snoozes_expire()
