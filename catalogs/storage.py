@@ -5,7 +5,7 @@ django-storages. URLs are `<CATALOG_STORAGE_PUBLIC_BASE_URL>/<key>` when that is
 bucket or a CDN in front of it), otherwise presigned URLs valid
 `CATALOG_STORAGE_URL_EXPIRY_SECONDS`.
 
-Without it: files under `MEDIA_ROOT/catalogs`, served by `catalogs.views` at
+Without it: files under `MEDIA_ROOT/catalogs`, served by `catalogs.views.files` at
 `<PUBLIC_BASE_URL>/catalogsets/<partnerStoreId>/<catalogSetId>.json`.
 
 Objects are immutable: a key is written once and never overwritten.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalogs import views
+from catalogs.views import files
 
 app_name = "catalogs"
 
@@ -8,12 +8,12 @@ urlpatterns = [
     # Public, for Gett's catalog fetcher (anonymous).
     path(
         "catalogsets/<uuid:partner_store_id>/latest.json",
-        views.catalogset_latest,
+        files.catalogset_latest,
         name="catalogset_latest",
     ),
     path(
         "catalogsets/<uuid:partner_store_id>/<uuid:catalog_set_id>.json",
-        views.catalogset_file,
+        files.catalogset_file,
         name="catalogset_file",
     ),
 ]

@@ -7,9 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("stores.urls")),
     path("", include("catalogs.urls")),  # public CatalogSet files for Gett
+    path("menu/", include("catalogs.urls_editor")),
+    path("stores/<uuid:store_id>/menu/", include("catalogs.urls_store_menu")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("stores.api_urls")),
+    path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
