@@ -20,8 +20,6 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) .env
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo_data
 	$(BIN)/python -m portal.devrun
 
 worker: install

@@ -93,18 +93,26 @@ def main() -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
 
-    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
-    procs = subprocess.Popen(
-        [honcho, "start", "-f", str(BASE_DIR / "Procfile"), "-d", str(BASE_DIR)],
-        env=env,
-        start_new_session=True,
-    )
+    procs = None
     try:
+        # Migrate and load the demo once Redis is up, so the demo menu's notification to Gett
+        # is queued for the worker rather than left to the sweep.
+        for command in (["migrate", "--noinput"], ["demo_data"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True
+            )
+        honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
+        procs = subprocess.Popen(
+            [honcho, "start", "-f", str(BASE_DIR / "Procfile"), "-d", str(BASE_DIR)],
+            env=env,
+            start_new_session=True,
+        )
         wait_for_port(int(port), process=procs, timeout=60)
         print(
             "\n"
             f"  Portal:    http://{host}:{port}/\n"
             f"  Admin:     http://{host}:{port}/admin/\n"
+            f"  Sandbox:   http://{host}:{port}/sandbox/gett/inspect/  (partner staff)\n"
             f"  API docs:  http://{host}:{port}/api/v1/docs/\n"
             "  Merchant login: owner / demo-owner-2026   (staff / demo-staff-2026)\n"
             "  Partner staff:  admin / demo-admin-2026\n"
@@ -114,11 +122,12 @@ def main() -> int:
         return procs.wait()
     except KeyboardInterrupt:
         return 0
-    except RuntimeError as exc:
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
     finally:
-        _stop(procs)
+        if procs is not None:
+            _stop(procs)
         if redis_process is not None:
             _stop(redis_process)
 

@@ -1,17 +1,18 @@
 """Load the demo merchant, its two stores and its logins. Safe to run again and again."""
 
-import json
 import uuid
-from pathlib import Path
+from datetime import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalogs import services as menu
+from catalogs.models import Catalog, Trigger
+from catalogs.services import catalog_publish
 from stores.models import Membership, Merchant, Store
 
-SAMPLE_CATALOGSET = Path(__file__).resolve().parent / "sample_catalogset.json"
 DEMO_NAMESPACE = uuid.UUID("6f1d9c2e-0b7a-4c55-9d43-5b0e3c7a9f10")
 
 LOGINS = [
@@ -95,6 +96,15 @@ class Command(BaseCommand):
                 self._provision_in_sandbox(store)
             self.stdout.write(f"  store {'created' if created else 'ok'}: {store.name}")
 
+        if not Catalog.objects.filter(merchant=merchant).exists():
+            self._create_menu(merchant)
+            self.stdout.write("  menu created")
+        for store in Store.objects.filter(merchant=merchant):
+            # Published now; Gett (the sandbox) is told as soon as the worker runs.
+            version = catalog_publish(store_id=store.pk, trigger=Trigger.IMPORT)
+            state = "published" if version else "unchanged"
+            self.stdout.write(f"  menu {state}: {store.name}")
+
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for username, password, role in LOGINS:
             who = role.label if role else "partner staff (admin)"
@@ -103,7 +113,7 @@ class Command(BaseCommand):
     def _provision_in_sandbox(self, store: Store) -> None:
         # The sandbox is a separate system; seeding it here stands in for an onboarding that
         # happened before. It never reads our tables.
-        from gett.sandbox.services import accepted_catalogset, catalogset_seed, store_provision
+        from gett.sandbox.services import store_provision
 
         store_provision(
             webhook_url=f"{settings.PUBLIC_BASE_URL}/webhooks/gett",
@@ -123,9 +133,110 @@ class Command(BaseCommand):
             delivery_allowed=store.delivery_allowed,
             pickup_allowed=store.pickup_allowed,
         )
-        if accepted_catalogset(store.partner_store_id) is None:
-            # A sample menu Gett has "already ingested", so test orders work from the start;
-            # the store's own menu replaces it as soon as it is published.
-            document = json.loads(SAMPLE_CATALOGSET.read_text())
-            document["storeId"] = store.partner_store_id
-            catalogset_seed(partner_store_id=store.partner_store_id, document=document)
+
+    def _create_menu(self, merchant: Merchant) -> None:
+        """An all-day menu with required and optional modifiers, one of them nested."""
+
+        def item(name: str, price: int, description: str = ""):
+            return menu.item_create(
+                merchant=merchant,
+                name=name,
+                price=price,
+                description=description,
+                trigger=Trigger.IMPORT,
+            )
+
+        def group(name: str, minimum: int, maximum: int, options: list):
+            created = menu.group_create(
+                merchant=merchant,
+                name=name,
+                min_selections=minimum,
+                max_selections=maximum,
+                trigger=Trigger.IMPORT,
+            )
+            menu.group_options_set(group=created, items=options, trigger=Trigger.IMPORT)
+            return created
+
+        all_day = menu.catalog_create(
+            merchant=merchant,
+            name="All day",
+            description="Pizza, sides and drinks",
+            trigger=Trigger.IMPORT,
+        )
+        menu.catalog_windows_set(
+            catalog=all_day,
+            windows=[(day, time(11), time(23)) for day in range(7)],
+            trigger=Trigger.IMPORT,
+        )
+        late = menu.catalog_create(
+            merchant=merchant,
+            name="Late night",
+            description="Slices after hours",
+            trigger=Trigger.IMPORT,
+        )
+        # Friday and Saturday 23:00-02:00: crosses midnight, split for Gett automatically.
+        menu.catalog_windows_set(
+            catalog=late,
+            windows=[(4, time(23), time(2)), (5, time(23), time(2))],
+            trigger=Trigger.IMPORT,
+        )
+
+        size = group("Size", 1, 1, [item('Regular 10"', 0), item('Large 14"', 350)])
+        toppings = group(
+            "Extra toppings",
+            0,
+            3,
+            [
+                item("Mushrooms", 120),
+                item("Olives", 120),
+                item("Spicy salami", 180),
+                item("Extra mozzarella", 150),
+            ],
+        )
+        dip = group("Dip", 0, 1, [item("Garlic mayo", 80), item("Chilli oil", 60)])
+        side_choice = group(
+            "Choose a side", 1, 1, [item("Garlic bread", 0), item("Green salad", 0)]
+        )
+        # Garlic bread (an option) has its own group: modifiers nest.
+        menu.item_groups_set(
+            item=side_choice.group_options.first().item, groups=[dip], trigger=Trigger.IMPORT
+        )
+
+        pizzas = menu.section_create(
+            merchant=merchant, name="Pizzas", catalog=all_day, trigger=Trigger.IMPORT
+        )
+        sides = menu.section_create(
+            merchant=merchant, name="Sides", catalog=all_day, trigger=Trigger.IMPORT
+        )
+        drinks = menu.section_create(
+            merchant=merchant, name="Drinks", catalog=all_day, trigger=Trigger.IMPORT
+        )
+        slices = menu.section_create(
+            merchant=merchant, name="Slices", catalog=late, trigger=Trigger.IMPORT
+        )
+
+        margherita = item("Margherita", 950, "San Marzano tomato, fior di latte, basil")
+        diavola = item("Diavola", 1150, "Tomato, mozzarella, spicy salami, chilli")
+        funghi = item("Funghi", 1050, "Mozzarella, mushrooms, thyme")
+        meal = item("Pizza & side deal", 1350, "Any Margherita with a side")
+        for pizza in (margherita, diavola, funghi):
+            menu.item_groups_set(item=pizza, groups=[size, toppings], trigger=Trigger.IMPORT)
+        menu.item_groups_set(item=meal, groups=[size, side_choice], trigger=Trigger.IMPORT)
+        menu.section_items_set(
+            section=pizzas, items=[margherita, diavola, funghi, meal], trigger=Trigger.IMPORT
+        )
+        fries = item("Rosemary fries", 450)
+        menu.item_groups_set(item=fries, groups=[dip], trigger=Trigger.IMPORT)
+        menu.section_items_set(
+            section=sides, items=[fries, item("Arancini (3)", 650)], trigger=Trigger.IMPORT
+        )
+        menu.section_items_set(
+            section=drinks,
+            items=[item("San Pellegrino", 250), item("Espresso", 200), item("Lemonade", 350)],
+            trigger=Trigger.IMPORT,
+        )
+        menu.section_items_set(
+            section=slices,
+            items=[item("Margherita slice", 400), margherita],
+            trigger=Trigger.IMPORT,
+        )
