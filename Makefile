@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker beat test test-postgres lint format migrations-check check-deploy clean
+.PHONY: install run worker beat test test-postgres lint format migrations-check check-deploy bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH \
 	GETT_API_KEY=x GETT_WEBHOOK_SECRETS=x ALLOWED_HOSTS=portal.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database.
+bench: install
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu
 
 clean:
 	rm -rf .run staticfiles

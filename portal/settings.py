@@ -296,7 +296,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gett partner portal — merchant API",
-    "DESCRIPTION": "Stores, pause and resume for the merchants you belong to.",
+    "DESCRIPTION": (
+        "Stores (pause, resume) and menus (read, price changes, item snoozes) for the merchants "
+        "you belong to."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"PauseReasonEnum": "stores.models.PauseReason"},

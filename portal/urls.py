@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("stores.urls")),
     path("", include("catalogs.urls")),  # public CatalogSet files for Gett
     path("menu/", include("catalogs.urls_editor")),
+    path("menu/csv/", include("catalogs.urls_csv")),
     path("stores/<uuid:store_id>/menu/", include("catalogs.urls_store_menu")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Benchmarks, run by `make bench`. Each prints its results and the ARCHITECTURE targets."""
