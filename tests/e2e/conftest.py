@@ -66,6 +66,9 @@ def stack(transactional_db, redis_url, tmp_path):
         "PUBLIC_BASE_URL": base,
         "GETT_API_BASE_URL": f"{base}/sandbox/gett",
         "OUTBOX_BACKOFF_BASE_SECONDS": "0.5",
+        # Published menus: files the web server serves and the test can read.
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "CATALOG_PUBLISH_DEBOUNCE_SECONDS": "0.5",
         "PYTHONUNBUFFERED": "1",
     }
     bin_dir = Path(sys.executable).parent
@@ -97,7 +100,7 @@ def stack(transactional_db, redis_url, tmp_path):
     )
     try:
         wait_for_port(port, process=web)
-        yield {"url": base, "logs": tmp_path}
+        yield {"url": base, "logs": tmp_path, "media": tmp_path / "media"}
     finally:
         _stop(worker)
         _stop(web)
