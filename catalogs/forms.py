@@ -478,15 +478,6 @@ class BulkPriceForm(forms.Form):
             )
         return cleaned
 
-    def new_price(self, old: int) -> int:
-        """The price after the change, rounded half up to the minor unit (may be negative)."""
-        change, value = self.cleaned_data["change"], self.cleaned_data["value"]
-        sign = 1 if change.startswith("increase") else -1
-        if change.endswith("_percent"):
-            factor = (Decimal(100) + sign * value) / Decimal(100)
-            return int((Decimal(old) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        return old + sign * self.menu_money.to_minor(value)
-
     def describe(self) -> str:
         change, value = self.cleaned_data["change"], self.cleaned_data["value"]
         verb = "Increase" if change.startswith("increase") else "Decrease"

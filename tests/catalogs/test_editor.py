@@ -113,6 +113,13 @@ def test_overview_shows_the_tree_with_prices_hours_and_stores(owner_client, stor
     assert "Crispy" in region(html, "unlisted")
 
 
+def test_overview_links_to_the_csv_import_and_export(owner_client, store, menu):
+    html = text(owner_client.get(url("overview")))
+
+    assert reverse("menu-csv:import") in html
+    assert reverse("menu-csv:export") in html
+
+
 def test_overview_shows_plain_numbers_when_stores_use_different_currencies(
     owner_client, store, menu
 ):

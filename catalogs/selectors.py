@@ -1,0 +1,370 @@
+"""Reading a merchant's menu for the editor: the tree, publish problems, ordered lists.
+
+Every function takes the merchant (or one object) and reads it in a fixed number of queries.
+The objects returned carry extra attributes for the templates (see `MenuTree`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from catalogs.models import (
+    MIDNIGHT,
+    AvailabilityWindow,
+    Catalog,
+    Item,
+    ItemModifierGroup,
+    ModifierGroup,
+    ModifierOption,
+    PublishState,
+    Section,
+    SectionItem,
+    StoreCatalog,
+)
+from stores.models import Merchant, Store
+
+if TYPE_CHECKING:
+    from catalogs.forms import MenuMoney
+
+WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ENTITY_URLS = {
+    "catalog": "menu:catalog-edit",
+    "section": "menu:section-edit",
+    "item": "menu:item-edit",
+    "modifierGroup": "menu:group-edit",
+}
+
+
+@dataclass
+class Problem:
+    """A publish problem as the editor shows it: the same one in several stores shown once."""
+
+    message: str
+    code: str
+    entity_id: str | None
+    stores: list[str] = field(default_factory=list)
+    fix_url: str | None = None
+    fix_label: str = "Fix it"
+
+
+@dataclass
+class StorePublish:
+    store: Store
+    checked_at: datetime | None
+    is_valid: bool | None
+    problems: list[Problem]
+
+
+@dataclass
+class MenuTree:
+    """A merchant's whole menu, read in a fixed number of queries, indexed for the pages.
+
+    Loaded objects carry extra attributes for the templates (names chosen not to clash with
+    the models' related managers): catalogs `root_sections`, `hours`, `selling_stores`;
+    sections `subsections`, `entries`, `path`, `depth`, `root_catalog`; items `places`,
+    `group_list`, `option_of`, `price_display`; groups `option_list`, `used_on`; and each
+    `problems`.
+    """
+
+    catalogs: list[Catalog]
+    sections: list[Section]  # depth first, in menu order
+    items: list[Item]  # by name
+    groups: list[ModifierGroup]
+    stores: list[Store]
+    publishing: list[StorePublish]
+    money: MenuMoney
+
+    @property
+    def unlisted(self) -> list[Item]:
+        return [item for item in self.items if not item.places]
+
+    def search(self, query: str) -> list[Item]:
+        """Items whose name or description contains `query`, ignoring case (Unicode-aware)."""
+        needle = query.casefold()
+        return [
+            item
+            for item in self.items
+            if needle in item.name.casefold() or needle in item.description.casefold()
+        ]
+
+
+def section_tree_get(*, merchant: Merchant) -> tuple[list[Catalog], list[Section]]:
+    """Catalogs (with `root_sections`) and every section in menu order, with paths. 2 queries."""
+    catalogs = list(Catalog.objects.filter(merchant=merchant).order_by("position", "id"))
+    sections = list(Section.objects.filter(merchant=merchant).order_by("position", "id"))
+    by_pk = {section.pk: section for section in sections}
+    catalogs_by_pk = {catalog.pk: catalog for catalog in catalogs}
+    for catalog in catalogs:
+        catalog.root_sections = []
+        catalog.problems = []
+    for section in sections:
+        section.subsections = []
+        section.entries = []
+        section.problems = []
+    for section in sections:
+        if section.catalog_id in catalogs_by_pk:
+            catalogs_by_pk[section.catalog_id].root_sections.append(section)
+        elif section.parent_id in by_pk:
+            by_pk[section.parent_id].subsections.append(section)
+
+    ordered: list[Section] = []
+    seen: set[int] = set()
+
+    def walk(section: Section, trail: list[str], depth: int, catalog: Catalog) -> None:
+        if section.pk in seen:  # never by our services; a loop must not hang a page
+            return
+        seen.add(section.pk)
+        section.path = " › ".join([*trail, section.name])
+        section.depth = depth
+        section.root_catalog = catalog
+        ordered.append(section)
+        for child in section.subsections:
+            walk(child, [*trail, section.name], depth + 1, catalog)
+
+    for catalog in catalogs:
+        for root in catalog.root_sections:
+            walk(root, [catalog.name], 0, catalog)
+    return catalogs, ordered
+
+
+def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
+    """The merchant's menu for the overview: a fixed number of queries whatever its size."""
+    catalogs, sections = section_tree_get(merchant=merchant)
+    sections_by_pk = {section.pk: section for section in sections}
+    stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
+
+    chosen = store_catalog_ids_get(merchant_id=merchant.pk)
+    windows: dict[int, list[AvailabilityWindow]] = defaultdict(list)
+    for window in AvailabilityWindow.objects.filter(catalog__merchant=merchant):
+        windows[window.catalog_id].append(window)
+    for catalog in catalogs:
+        catalog.hours = hours_summary(windows[catalog.pk])
+        catalog.selling_stores = [
+            store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
+        ]
+
+    items_by_pk: dict[int, Item] = {}
+    for item in Item.objects.filter(merchant=merchant).order_by("name", "id"):
+        item.places, item.group_list, item.option_of, item.problems = [], [], [], []
+        item.price_display = money.show(item.price)
+        items_by_pk[item.pk] = item
+    for section_id, item_id in (
+        SectionItem.objects.filter(section__merchant=merchant)
+        .order_by("position", "id")
+        .values_list("section_id", "item_id")
+    ):
+        section, item = sections_by_pk.get(section_id), items_by_pk.get(item_id)
+        if section is not None and item is not None:
+            section.entries.append(item)
+            item.places.append(section)
+
+    groups_by_pk: dict[int, ModifierGroup] = {}
+    for group in ModifierGroup.objects.filter(merchant=merchant).order_by("name", "id"):
+        group.option_list, group.used_on, group.problems = [], [], []
+        group.rule = group_rule(group)
+        groups_by_pk[group.pk] = group
+    for item_id, group_id in (
+        ItemModifierGroup.objects.filter(item__merchant=merchant)
+        .order_by("position", "id")
+        .values_list("item_id", "group_id")
+    ):
+        item, group = items_by_pk.get(item_id), groups_by_pk.get(group_id)
+        if item is not None and group is not None:
+            item.group_list.append(group)
+            group.used_on.append(item)
+    for group_id, item_id in (
+        ModifierOption.objects.filter(group__merchant=merchant)
+        .order_by("position", "id")
+        .values_list("group_id", "item_id")
+    ):
+        group, item = groups_by_pk.get(group_id), items_by_pk.get(item_id)
+        if group is not None and item is not None:
+            group.option_list.append(item)
+            item.option_of.append(group)
+
+    entities = {
+        str(obj.public_id): (kind, obj)
+        for kind, objects in (
+            ("catalog", catalogs),
+            ("section", sections),
+            ("item", items_by_pk.values()),
+            ("modifierGroup", groups_by_pk.values()),
+        )
+        for obj in objects
+    }
+    publishing = _publishing(stores=stores, catalogs=catalogs, entities=entities)
+    return MenuTree(
+        catalogs=catalogs,
+        sections=sections,
+        items=list(items_by_pk.values()),
+        groups=list(groups_by_pk.values()),
+        stores=stores,
+        publishing=publishing,
+        money=money,
+    )
+
+
+def _publishing(*, stores: list[Store], catalogs: list[Catalog], entities: dict) -> list:
+    """Each store's last publish check; its problems also attached to the entities they name."""
+    states = {state.store_id: state for state in PublishState.objects.filter(store__in=stores)}
+    shown: dict[tuple, Problem] = {}  # one note per (entity, code, message) across stores
+    rows = []
+    for store in stores:
+        state = states.get(store.pk)
+        problems = []
+        for raw in (state.last_problems if state else None) or []:
+            if not isinstance(raw, dict):
+                continue
+            entity_id = raw.get("entityId")
+            problem = Problem(
+                message=str(raw.get("message") or raw.get("code") or "Unknown problem"),
+                code=str(raw.get("code") or ""),
+                entity_id=str(entity_id) if entity_id else None,
+                stores=[store.name],
+            )
+            problem.fix_url, problem.fix_label = _fix_link(problem, store, catalogs, entities)
+            problems.append(problem)
+            if problem.entity_id in entities:
+                key = (problem.entity_id, problem.code, problem.message)
+                if key in shown:
+                    shown[key].stores.append(store.name)
+                else:
+                    shown[key] = Problem(**{**problem.__dict__, "stores": [store.name]})
+                    entities[problem.entity_id][1].problems.append(shown[key])
+        rows.append(
+            StorePublish(
+                store=store,
+                checked_at=state.last_checked_at if state else None,
+                is_valid=state.is_valid if state else None,
+                problems=problems,
+            )
+        )
+    return rows
+
+
+def _fix_link(problem: Problem, store: Store, catalogs: list, entities: dict):
+    """Where to go to fix a problem: the entity it names, or the page for a menu-wide one."""
+    if problem.entity_id in entities:
+        kind, obj = entities[problem.entity_id]
+        return reverse(ENTITY_URLS[kind], args=[obj.public_id]), f"Edit {obj.name}"
+    if problem.code == "NO_FULFILLMENT_METHOD":
+        return reverse("stores:edit", args=[store.public_id]), "Edit the store"
+    if problem.code == "NO_OPENING_HOURS" and catalogs:
+        return reverse("menu:catalog-edit", args=[catalogs[0].public_id]), "Add opening hours"
+    if problem.code == "NO_CATALOGS" or (problem.code == "NO_OPENING_HOURS" and not catalogs):
+        return reverse("menu:catalog-create"), "Create a catalog"
+    return None, ""
+
+
+def hours_summary(windows: list[AvailabilityWindow]) -> list[str]:
+    """["Every day 11:00–22:00", "Fri 22:00–02:00 (past midnight)"]; [] when never open."""
+    days_by_time: dict[tuple, set[int]] = defaultdict(set)
+    for window in windows:
+        days_by_time[(window.start, window.end)].add(window.weekday)
+    lines = []
+    for (start, end), days in sorted(
+        days_by_time.items(), key=lambda kv: (min(kv[1]), kv[0][0], kv[0][1])
+    ):
+        lines.append(f"{_days_label(days)} {_time_range(start, end)}")
+    return lines
+
+
+def _days_label(days: set[int]) -> str:
+    if len(days) == 7:
+        return "Every day"
+    ordered = sorted(days)
+    runs: list[list[int]] = []
+    for day in ordered:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAY_SHORT[run[0]]}–{WEEKDAY_SHORT[run[-1]]}")
+        else:
+            parts.extend(WEEKDAY_SHORT[day] for day in run)
+    return ", ".join(parts)
+
+
+def _time_range(start, end) -> str:
+    if start == MIDNIGHT and end == MIDNIGHT:
+        return "all day"
+    if end == MIDNIGHT:
+        return f"{start:%H:%M}–24:00"
+    if start > end:
+        return f"{start:%H:%M}–{end:%H:%M} (past midnight)"
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def entity_problems_list(*, merchant: Merchant, public_id) -> list[Problem]:
+    """The current problems naming one entity, across the merchant's stores (edit pages)."""
+    shown: dict[tuple, Problem] = {}
+    for state in PublishState.objects.filter(store__merchant=merchant).select_related("store"):
+        for raw in state.problems_for(public_id):
+            key = (raw.get("code"), raw.get("message"))
+            if key not in shown:
+                shown[key] = Problem(
+                    message=str(raw.get("message") or raw.get("code")),
+                    code=str(raw.get("code") or ""),
+                    entity_id=str(public_id),
+                )
+            shown[key].stores.append(state.store.name)
+    return list(shown.values())
+
+
+def group_rule(group: ModifierGroup) -> str:
+    """ "required, choose 1" / "optional, up to 3": the limits in words."""
+    low, high = group.min_selections, group.max_selections
+    if low == 0:
+        return f"optional, up to {high}"
+    if low == high:
+        return f"required, choose {low}"
+    return f"required, choose {low} to {high}"
+
+
+def group_label(group: ModifierGroup) -> str:
+    return f"{group.name} ({group_rule(group)})"
+
+
+def section_items_list(*, section: Section) -> list[Item]:
+    """The section's items in menu order."""
+    return list(
+        Item.objects.filter(section_items__section=section).order_by(
+            "section_items__position", "section_items__id"
+        )
+    )
+
+
+def item_groups_list(*, item: Item) -> list[ModifierGroup]:
+    """The modifier groups offered on `item`, in order."""
+    return list(
+        ModifierGroup.objects.filter(item_groups__item=item).order_by(
+            "item_groups__position", "item_groups__id"
+        )
+    )
+
+
+def group_options_list(*, group: ModifierGroup) -> list[Item]:
+    """The group's options, in order."""
+    return list(
+        Item.objects.filter(group_options__group=group).order_by(
+            "group_options__position", "group_options__id"
+        )
+    )
+
+
+def store_catalog_ids_get(*, merchant_id: int) -> dict[int, set[int]]:
+    """Store pk -> pks of the catalogs it chose to sell (a store without choices is absent)."""
+    chosen: dict[int, set[int]] = defaultdict(set)
+    for store_id, catalog_id in StoreCatalog.objects.filter(
+        store__merchant_id=merchant_id
+    ).values_list("store_id", "catalog_id"):
+        chosen[store_id].add(catalog_id)
+    return chosen
