@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogs.catalogset_builder import (
-    catalog_build,
+    catalog_build_for_publish,
     catalog_validate,
-    catalogset_canonical_json,
-    catalogset_content_hash,
+    gc_paused,
     problem_as_dict,
 )
 from catalogs.models import (
@@ -159,8 +158,11 @@ def catalog_publish(
         state = PublishState.objects.select_for_update().get(store=store)
         store.refresh_from_db()  # fulfilment flags may have changed while we waited
         now = timezone.now()
-        document = catalog_build(store=store, now=now)
-        problems = catalog_validate(store=store, document=document)
+        # Built once and serialised once: the same bytes give the hash and the upload.
+        with gc_paused():
+            built = catalog_build_for_publish(store=store, now=now)
+            document = built.document
+            problems = catalog_validate(store=store, document=document)
         state.last_checked_at = now
         state.last_trigger = trigger
         state.last_problems = [problem_as_dict(problem) for problem in problems]
@@ -175,13 +177,13 @@ def catalog_publish(
             )
             return None
 
-        content_hash = catalogset_content_hash(document)
+        content_hash = built.content_hash
         newest = catalog_version_latest(store=store)
         if newest is not None and newest.content_hash == content_hash:
             return None  # Gett has this menu already
 
         catalog_set_id = document["catalogSetId"]
-        body = catalogset_canonical_json(document)
+        body = built.body
         key = catalogset_key(partner_store_id=store.partner_store_id, catalog_set_id=catalog_set_id)
         catalog_file_save(key=key, content=body)
         url = catalog_file_url(
