@@ -25,13 +25,19 @@ Canonical JSON (what is hashed and uploaded): sorted keys, no spaces, UTF-8.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import re
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.conf import settings
+from django.db.models import CharField, ExpressionWrapper, F
 from django.utils import timezone
 
 from catalogs.models import (
@@ -76,27 +82,97 @@ def catalogset_id_for(content_hash: str) -> str:
     return str(uuid.uuid5(CATALOGSET_NAMESPACE, content_hash))
 
 
+def _canonical_json_with_id(document: dict, content_json: bytes) -> bytes:
+    """`catalogset_canonical_json(document)`, from that of the document without its id.
+
+    Keys are sorted and "catalogSetId" sorts before every key the builder writes ("S" < "s"),
+    so it is the first member: the one serialisation of the content serves for both.
+    """
+    content_keys = [key for key in document if key != "catalogSetId"]
+    if not content_keys or min(content_keys) <= "catalogSetId" or content_json[:1] != b"{":
+        return catalogset_canonical_json(document)  # never for our documents
+    head = catalogset_canonical_json({"catalogSetId": document["catalogSetId"]})
+    return head[:-1] + b"," + content_json[1:]
+
+
 # --- building --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltCatalogSet:
+    """A built CatalogSet with what publishing needs of it, each computed once."""
+
+    document: dict
+    content_hash: str  # catalogset_content_hash(document)
+    body: bytes  # catalogset_canonical_json(document): what is uploaded
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: building a large menu allocates hundreds of
+    thousands of containers, and every collection would walk them all (about doubling the
+    time). The document holds no cycles, so reference counting frees it all the same."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def catalog_build(*, store: Store, now: datetime | None = None) -> dict:
     """The CatalogSet of everything `store` sells right now.
 
-    Nine queries whatever the size of the menu: the merchant's whole menu is read with
-    `values()`, then walked from the catalogs the store sells.
+    Nine queries whatever the size of the menu: the merchant's whole menu is read as rows,
+    then walked from the catalogs the store sells.
     """
-    menu = _MenuRows.load(store=store, now=now or timezone.now())
-    document = {
-        # (inferred) storeId: the partner store id, as in the notification's query string.
-        "storeId": store.partner_store_id,
-        **menu.entities(currency=store.currency),
-    }
-    document["catalogSetId"] = catalogset_id_for(catalogset_content_hash(document))
-    return document
+    return catalog_build_for_publish(store=store, now=now).document
+
+
+def catalog_build_for_publish(*, store: Store, now: datetime | None = None) -> BuiltCatalogSet:
+    """`catalog_build`, with the content hash and the canonical JSON (serialised once)."""
+    with gc_paused():
+        menu = _MenuRows.load(store=store, now=now or timezone.now())
+        content = {
+            # (inferred) storeId: the partner store id, as in the notification's query string.
+            "storeId": store.partner_store_id,
+            **menu.entities(currency=store.currency),
+        }
+        content_json = catalogset_canonical_json(content)
+        content_hash = hashlib.sha256(content_json).hexdigest()
+        document = content  # the same dictionary, now with its id (the last key, as before)
+        document["catalogSetId"] = catalogset_id_for(content_hash)
+        body = _canonical_json_with_id(document, content_json)
+    return BuiltCatalogSet(document=document, content_hash=content_hash, body=body)
+
+
+# Our UUIDs as the database returns them without Django's conversion: 32 hex digits (SQLite,
+# MySQL: char(32)); PostgreSQL's driver returns uuid.UUID.
+_UUID_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+def _uuid_text(value: object) -> str:
+    """`str(uuid.UUID(value))` (what Django's UUIDField gives, as text), without the object."""
+    if value.__class__ is str and _UUID_HEX.fullmatch(value):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return str(uuid.UUID(value))
+
+
+def _public_id():
+    """The `public_id` column as the database returns it (see `_uuid_text`)."""
+    return ExpressionWrapper(F("public_id"), output_field=CharField())
 
 
 class _MenuRows:
-    """A merchant's menu as plain rows, indexed for the walk."""
+    """A merchant's menu as plain rows, indexed for the walk.
+
+    Items and modifier groups, the bulk of a large menu, are tuples:
+    items[pk] = (public id, name, description, image, price);
+    groups[pk] = (public id, name, min_selections, max_selections).
+    """
 
     def __init__(self) -> None:
         self.catalogs: list[dict] = []
@@ -105,9 +181,9 @@ class _MenuRows:
         self.root_sections: dict[int, list[int]] = defaultdict(list)
         self.child_sections: dict[int, list[int]] = defaultdict(list)
         self.section_items: dict[int, list[int]] = defaultdict(list)
-        self.items: dict[int, dict] = {}
+        self.items: dict[int, tuple[str, str, str, str, int]] = {}
         self.item_groups: dict[int, list[int]] = defaultdict(list)
-        self.groups: dict[int, dict] = {}
+        self.groups: dict[int, tuple[str, str, int, int]] = {}
         self.options: dict[int, list[int]] = defaultdict(list)
         self.unavailable: set[int] = set()
 
@@ -136,33 +212,41 @@ class _MenuRows:
                 rows.root_sections[section["catalog_id"]].append(section["id"])
             else:
                 rows.child_sections[section["parent_id"]].append(section["id"])
+        section_items = rows.section_items
         for section_id, item_id in (
             SectionItem.objects.filter(section__merchant_id=merchant_id)
             .order_by("position", "id")
             .values_list("section_id", "item_id")
         ):
-            rows.section_items[section_id].append(item_id)
+            section_items[section_id].append(item_id)
 
-        for item in Item.objects.filter(merchant_id=merchant_id).values(
-            "id", "public_id", "name", "description", "image", "price"
-        ):
-            rows.items[item["id"]] = item
+        uuid_text = _uuid_text
+        rows.items = {
+            pk: (uuid_text(public_id), name, description, image, price)
+            for pk, public_id, name, description, image, price in Item.objects.filter(
+                merchant_id=merchant_id
+            ).values_list("id", _public_id(), "name", "description", "image", "price")
+        }
+        item_groups = rows.item_groups
         for item_id, group_id in (
             ItemModifierGroup.objects.filter(item__merchant_id=merchant_id)
             .order_by("position", "id")
             .values_list("item_id", "group_id")
         ):
-            rows.item_groups[item_id].append(group_id)
-        for group in ModifierGroup.objects.filter(merchant_id=merchant_id).values(
-            "id", "public_id", "name", "min_selections", "max_selections"
-        ):
-            rows.groups[group["id"]] = group
+            item_groups[item_id].append(group_id)
+        rows.groups = {
+            pk: (uuid_text(public_id), name, minimum, maximum)
+            for pk, public_id, name, minimum, maximum in ModifierGroup.objects.filter(
+                merchant_id=merchant_id
+            ).values_list("id", _public_id(), "name", "min_selections", "max_selections")
+        }
+        options = rows.options
         for group_id, item_id in (
             ModifierOption.objects.filter(group__merchant_id=merchant_id)
             .order_by("position", "id")
             .values_list("group_id", "item_id")
         ):
-            rows.options[group_id].append(item_id)
+            options[group_id].append(item_id)
 
         snoozed = set(
             ItemSnooze.objects.filter(store=store).active(now).values_list("item_id", flat=True)
@@ -188,9 +272,7 @@ class _MenuRows:
                 if item_id in unavailable:
                     continue
                 for group_id in group_ids:
-                    minimum = (
-                        self.groups[group_id]["min_selections"] if group_id in self.groups else 0
-                    )
+                    minimum = self.groups[group_id][2] if group_id in self.groups else 0
                     if on_sale.get(group_id, 0) < minimum <= len(self.options.get(group_id, ())):
                         unavailable.add(item_id)
                         changed = True
@@ -198,20 +280,36 @@ class _MenuRows:
         return unavailable
 
     def entities(self, *, currency: str) -> dict:
-        """The four dictionaries, holding what the sold catalogs reach."""
-        catalogs, sections, items, groups = {}, {}, {}, {}
+        """The four dictionaries, holding what the sold catalogs reach.
+
+        Sections are walked depth first from the catalogs, then items (and the groups and
+        options they reach) last in, first out: the order of every dictionary and list is
+        part of the output (the canonical JSON sorts only keys).
+        """
+        catalogs: dict[str, dict] = {}
+        sections: dict[str, dict] = {}
+        items: dict[str, dict] = {}
+        groups: dict[str, dict] = {}
+        all_items = self.items
+        all_groups = self.groups
+        unavailable = self.unavailable
         item_queue: list[int] = []
+        queue_item = item_queue.append
+        none: tuple[int, ...] = ()
 
         def section_ids(ids: list[int]) -> list[str]:
             return [str(self.sections[pk]["public_id"]) for pk in ids]
 
-        def item_ids(ids: list[int]) -> list[str]:
+        def item_ids(ids: list[int] | tuple[int, ...]) -> list[str]:
             out = []
             for pk in ids:
-                if pk in self.unavailable or pk not in self.items:
-                    continue  # snoozed, or (never by our services) another merchant's item
-                out.append(str(self.items[pk]["public_id"]))
-                item_queue.append(pk)
+                if pk in unavailable:
+                    continue  # snoozed
+                item = all_items.get(pk)
+                if item is None:
+                    continue  # (never by our services) another merchant's item
+                out.append(item[0])
+                queue_item(pk)
             return out
 
         section_queue: list[int] = []
@@ -245,39 +343,43 @@ class _MenuRows:
                 "sectionIds": section_ids(children),
             }
 
+        item_groups = self.item_groups
+        options_of = self.options
+        wire_prices: dict[int, float] = {}  # money_to_wire per price: menus repeat prices
         seen_items: set[int] = set()
         seen_groups: set[int] = set()
+        pop_item = item_queue.pop
         while item_queue:
-            pk = item_queue.pop()
+            pk = pop_item()
             if pk in seen_items:
                 continue
             seen_items.add(pk)
-            item = self.items[pk]
-            group_pks = [g for g in self.item_groups.get(pk, []) if g in self.groups]
-            item_id = str(item["public_id"])
-            items[item_id] = {
+            item_id, name, description, image, price = all_items[pk]
+            group_pks = [g for g in item_groups.get(pk, none) if g in all_groups]
+            base_price = wire_prices.get(price)
+            if base_price is None:
+                base_price = wire_prices[price] = money_to_wire(price, currency)
+            item = items[item_id] = {
                 "itemId": item_id,
-                "name": item["name"],
-                "description": item["description"],
-                "basePrice": money_to_wire(item["price"], currency),
-                "modifierGroupIds": [str(self.groups[g]["public_id"]) for g in group_pks],
+                "name": name,
+                "description": description,
+                "basePrice": base_price,
+                "modifierGroupIds": [all_groups[g][0] for g in group_pks],
             }
-            if item["image"]:
-                items[item_id]["imageUrl"] = _image_url(item["image"])
+            if image:
+                item["imageUrl"] = _image_url(image)
             for group_pk in group_pks:
                 if group_pk in seen_groups:
                     continue
                 seen_groups.add(group_pk)
-                group = self.groups[group_pk]
-                all_options = self.options.get(group_pk, [])
+                group_id, group_name, minimum, maximum = all_groups[group_pk]
+                all_options = options_of.get(group_pk, none)
                 options = item_ids(all_options)
-                minimum, maximum = group["min_selections"], group["max_selections"]
                 if len(options) < maximum <= len(all_options):
                     maximum = len(options)  # snoozed options cannot be chosen
-                group_id = str(group["public_id"])
                 groups[group_id] = {
                     "modifierGroupId": group_id,
-                    "name": group["name"],
+                    "name": group_name,
                     "itemIds": options,
                     # (inferred) both spellings of the limits, REFERENCE §17.3.
                     "minSelections": minimum,
@@ -323,10 +425,14 @@ def _image_url(name: str) -> str:
 
 def catalog_validate(*, store: Store, document: dict) -> list[CatalogProblem]:
     """Everything that stops `document` from being published for `store` (empty: publish)."""
-    problems = catalogset_problems(
-        document,
-        store={"deliveryAllowed": store.delivery_allowed, "pickupAllowed": store.pickup_allowed},
-    )
+    with gc_paused():
+        problems = catalogset_problems(
+            document,
+            store={
+                "deliveryAllowed": store.delivery_allowed,
+                "pickupAllowed": store.pickup_allowed,
+            },
+        )
     catalogs = document.get("catalogs")
     if isinstance(catalogs, dict) and catalogs:
         if not any(isinstance(c, dict) and c.get("availability") for c in catalogs.values()):

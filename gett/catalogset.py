@@ -9,6 +9,7 @@ no other app of ours and never raises on bad input: every finding comes back as 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import re
@@ -129,7 +130,7 @@ def _schema_validator() -> Draft202012Validator:
 
 def _schema_problems(doc: object) -> list[CatalogProblem]:
     try:
-        if _is_valid(_fast_schema(), doc):
+        if _plainly_valid(doc) or _is_valid(_fast_schema(), doc):
             return []
         errors = list(_schema_validator().iter_errors(_entities_to_check(doc)))
     except RecursionError:
@@ -173,6 +174,110 @@ def _is_valid(validate: Callable[[Any], Any], value: object) -> bool:
         validate(value)
     except fastjsonschema.JsonSchemaValueException:
         return False
+    return True
+
+
+# A large menu's items and modifier groups are most of the work of fastjsonschema, whose generated
+# code formats an error path for every entity and every id it visits. `_plainly_valid` checks them
+# in plain Python, accepting only plain values (exact dict, list, str, int, float; no tuples,
+# subclasses, bools for numbers or NaN): whatever it accepts, fastjsonschema accepts, so the answer
+# is the same, and whatever it does not accept goes to fastjsonschema as before. It is written
+# against one version of the schema file: any other version turns it off (then fastjsonschema
+# alone decides, as before).
+SCHEMA_FILE_SHA256 = "69da5e08ddbf38e88c11014ea52ac8e5d59733442e687ddb5d2aacdad55bc027"
+
+
+@cache
+def _plain_gate_applies() -> bool:
+    return hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest() == SCHEMA_FILE_SHA256
+
+
+def _plainly_valid(doc: object) -> bool:
+    """True only when `doc` is schema-valid and made of plain values (see above)."""
+    if doc.__class__ is not dict or not _plain_gate_applies():
+        return False
+    for field in ("catalogSetId", "storeId"):
+        if field in doc and not _plain_id(doc[field]):
+            return False
+    catalogs, sections = doc.get("catalogs"), doc.get("sections")
+    items, groups = doc.get("items"), doc.get("modifierGroups")
+    if not (
+        catalogs.__class__ is dict
+        and sections.__class__ is dict
+        and items.__class__ is dict
+        and groups.__class__ is dict
+    ):
+        return False
+    # Catalogs and sections are few: fastjsonschema checks them, dictionary by dictionary.
+    return (
+        _plain_items(items)
+        and _plain_groups(groups)
+        and _is_valid(_fast_dictionary("catalogs"), catalogs)
+        and _is_valid(_fast_dictionary("sections"), sections)
+    )
+
+
+def _plain_id(value: object) -> bool:
+    return value.__class__ is str and value != ""
+
+
+def _plain_id_list(value: object) -> bool:
+    if value.__class__ is not list:
+        return False
+    for ref in value:
+        if ref.__class__ is not str or not ref:
+            return False
+    return True
+
+
+def _plain_items(items: dict) -> bool:
+    """Every entry an Item of $defs, under an Id (propertyNames)."""
+    is_uri = _is_uri
+    id_list = _plain_id_list
+    for key, item in items.items():
+        if key.__class__ is not str or not key or item.__class__ is not dict:
+            return False
+        get = item.get
+        value = get("itemId")
+        if value.__class__ is not str or not value:
+            return False
+        if get("name", "").__class__ is not str:
+            return False
+        value = get("description")
+        if value is not None and value.__class__ is not str:
+            return False
+        value = get("imageUrl")
+        if value is not None and (value.__class__ is not str or not is_uri(value)):
+            return False
+        value = get("basePrice", 0)
+        if (value.__class__ is not float and value.__class__ is not int) or not value >= 0:
+            return False  # not a plain number, negative or NaN
+        if "modifierGroupIds" in item and not id_list(item["modifierGroupIds"]):
+            return False
+    return True
+
+
+_SELECTION_COUNTS = ("minSelections", "maxSelections", "minimumAllowed", "maximumAllowed")
+
+
+def _plain_groups(groups: dict) -> bool:
+    """Every entry a ModifierGroup of $defs, under an Id (propertyNames)."""
+    id_list = _plain_id_list
+    for key, group in groups.items():
+        if key.__class__ is not str or not key or group.__class__ is not dict:
+            return False
+        get = group.get
+        value = get("modifierGroupId")
+        if value.__class__ is not str or not value:
+            return False
+        if get("name", "").__class__ is not str:
+            return False
+        if "itemIds" not in group or not id_list(group["itemIds"]):
+            return False
+        for field in _SELECTION_COUNTS:
+            value = get(field, 0)
+            if value.__class__ is not int or value < 0:
+                return False
     return True
 
 
@@ -430,6 +535,8 @@ class _Menu:
                 ]
             return [(i, (ITEM, it)) for i, it in self.successors(GROUP, key, "itemIds", ITEM)]
 
+        if self._modifiers_are_acyclic():
+            return  # nothing for the search below to find (the usual case, and much quicker)
         nodes = [(ITEM, key) for key in self.entities[ITEM]]
         nodes += [(GROUP, key) for key in self.entities[GROUP]]
         for (kind, key), index, (target_kind, target), chain in _closing_edges(nodes, successors):
@@ -444,6 +551,46 @@ class _Menu:
                 f"{self._chain_name(target_kind, target)} from its {field} to break the loop."
             )
             yield self.problem("MODIFIER_CYCLE", message, kind, key, field, index)
+
+    def _modifiers_are_acyclic(self) -> bool:
+        """Whether the item -> group -> item graph of `_modifier_cycles` has no cycle.
+
+        Kahn's algorithm over the same edges (references to existing entities): the graph is
+        acyclic exactly when every node can be removed once nothing points at it any more.
+        """
+        items, groups = self.entities[ITEM], self.entities[GROUP]
+        item_refs = dict.fromkeys(items, 0)  # how many edges point at each node
+        group_refs = dict.fromkeys(groups, 0)
+        item_edges: dict[Any, list[str]] = {}
+        group_edges: dict[Any, list[str]] = {}
+        for edges, entities, field, present, refs in (
+            (item_edges, items, "modifierGroupIds", groups, group_refs),
+            (group_edges, groups, "itemIds", items, item_refs),
+        ):
+            for key, entity in entities.items():
+                targets = entity.get(field)
+                if not targets or not isinstance(targets, list):
+                    continue
+                targets = [ref for ref in targets if isinstance(ref, str) and ref in present]
+                edges[key] = targets
+                for ref in targets:
+                    refs[ref] += 1
+        free_items = [key for key, count in item_refs.items() if not count]
+        free_groups = [key for key, count in group_refs.items() if not count]
+        removed = 0
+        while free_items or free_groups:
+            for free, edges, refs, other in (
+                (free_items, item_edges, group_refs, free_groups),
+                (free_groups, group_edges, item_refs, free_items),
+            ):
+                while free:
+                    key = free.pop()
+                    removed += 1
+                    for ref in edges.get(key, ()):
+                        refs[ref] -= 1
+                        if not refs[ref]:
+                            other.append(ref)
+        return removed == len(items) + len(groups)
 
     def _chain_name(self, kind: _Kind, key: object) -> str:
         if key is _ELLIPSIS:

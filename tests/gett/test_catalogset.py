@@ -813,3 +813,154 @@ def test_wrong_types_anywhere_never_raise():
                 if p.code == "SCHEMA" and "must be a number (got nan)" not in p.message
             ]
             assert sorted(found, key=repr) == sorted(expected, key=repr), path
+
+
+# The plain-Python schema gate and the acyclicity check (speed-ups that must change no answer)
+
+
+def _fast_says_valid(doc):
+    return catalogset._is_valid(catalogset._fast_schema(), doc)
+
+
+class _Dict(dict):
+    pass
+
+
+# (dictionary, entity id, field, value): each makes the entity something the gate must not accept
+# unless fastjsonschema does; None as the field replaces the whole entity.
+_GATE_MUTATIONS = [
+    *(
+        ("items", "burger", field, value)
+        for field in ("itemId", "name", "description", "imageUrl", "basePrice", "modifierGroupIds")
+        for value in (
+            None, True, 0, -1, -0.5, 1.5, float("nan"), float("inf"), "", "x", "not a uri",
+            "https://example.com/a.png", [], ["side"], [""], [1], ("side",), {}, _Dict(),
+        )
+    ),
+    *(
+        ("modifierGroups", "side", field, value)
+        for field in (
+            "modifierGroupId", "name", "itemIds", "minSelections", "maxSelections",
+            "minimumAllowed", "maximumAllowed",
+        )
+        for value in (None, True, False, 0, 2, -1, 1.0, 1.5, "1", "", [], ["fries"], [""], [3],
+                      ("fries",))
+    ),
+    *(
+        (dictionary, key, None, value)
+        for dictionary, key in (("items", "burger"), ("modifierGroups", "side"))
+        for value in (None, [], "x", _Dict(), {})
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("dictionary", "key", "field", "value"), _GATE_MUTATIONS)
+def test_plain_gate_accepts_nothing_fastjsonschema_rejects(dictionary, key, field, value):
+    doc = burger_menu()
+    if field is None:
+        doc[dictionary][key] = value
+    else:
+        doc[dictionary][key][field] = value
+    missing = burger_menu()
+    if field is not None:
+        missing[dictionary][key].pop(field, None)
+
+    for candidate in (doc, missing):
+        if catalogset._plainly_valid(candidate):
+            assert _fast_says_valid(candidate)
+        # Whatever the gate says, the answer is that of fastjsonschema then jsonschema.
+        assert catalogset._schema_problems(candidate) == (
+            []
+            if _fast_says_valid(candidate)
+            else [
+                catalogset._schema_problem(error, candidate)
+                for error in catalogset._schema_validator().iter_errors(
+                    catalogset._entities_to_check(candidate)
+                )
+            ]
+        )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda doc: doc.pop("items"),
+        lambda doc: doc.update(items=[]),
+        lambda doc: doc.update(catalogSetId=""),
+        lambda doc: doc.update(storeId=7),
+        lambda doc: doc["items"].update({"": item("x", name="X")}),
+        lambda doc: doc["items"].update({3: item("x", name="X")}),
+        lambda doc: doc["modifierGroups"].update({"": group("g", name="G", item_ids=[])}),
+        lambda doc: doc["catalogs"]["lunch"].update(availability=[{"dayOfWeek": "Funday"}]),
+        lambda doc: doc["sections"]["mains"].update(itemIds="burger"),
+    ],
+)
+def test_plain_gate_rejects_what_the_schema_rejects_outside_entities(change):
+    doc = burger_menu()
+    change(doc)
+
+    assert not catalogset._plainly_valid(doc)
+    assert not _fast_says_valid(doc)
+
+
+def test_plain_gate_takes_valid_menus_and_is_written_for_this_schema():
+    # A change to the schema file turns the gate off: check the gate against the new schema,
+    # then update SCHEMA_FILE_SHA256.
+    assert catalogset._plain_gate_applies()
+    assert catalogset._plainly_valid(burger_menu())
+    assert catalogset._plainly_valid(large_menu(items=50))
+    with_image = burger_menu()
+    with_image["items"]["burger"] |= {"imageUrl": "https://cdn.example.com/b.png"}
+    with_image["items"]["burger"]["description"] = None
+    assert catalogset._plainly_valid(with_image)
+
+
+def test_plain_gate_is_off_for_another_schema(monkeypatch):
+    monkeypatch.setattr(catalogset, "SCHEMA_FILE_SHA256", "0" * 64)
+    catalogset._plain_gate_applies.cache_clear()
+    try:
+        assert not catalogset._plainly_valid(burger_menu())
+        assert catalogset_problems(burger_menu()) == []
+    finally:
+        monkeypatch.undo()
+        catalogset._plain_gate_applies.cache_clear()
+
+
+def _random_modifier_menu(rng):
+    items = [f"i{n}" for n in range(rng.randrange(1, 9))]
+    groups = [f"g{n}" for n in range(rng.randrange(0, 5))]
+    doc = menu(catalog("c", name="C"))
+    for item_id in items:
+        refs = rng.sample(groups + ["missing", 5], rng.randrange(0, min(3, len(groups) + 2) + 1))
+        doc["items"][item_id] = item(item_id, name=item_id, group_ids=refs)
+    for group_id in groups:
+        refs = rng.choices(items + ["nowhere"], k=rng.randrange(0, 4))
+        doc["modifierGroups"][group_id] = group(group_id, name=group_id, item_ids=refs)
+    if rng.random() < 0.2 and items:
+        doc["items"][items[0]]["modifierGroupIds"] = "not a list"
+    return doc
+
+
+def test_acyclicity_check_agrees_with_the_cycle_search():
+    import random
+
+    rng = random.Random(20240501)
+    seen = {True: 0, False: 0}
+    for _ in range(3000):
+        doc = _random_modifier_menu(rng)
+        checked = catalogset._Menu(doc)
+        acyclic = checked._modifiers_are_acyclic()
+        seen[acyclic] += 1
+        nodes = [(catalogset.ITEM, key) for key in checked.entities[catalogset.ITEM]]
+        nodes += [(catalogset.GROUP, key) for key in checked.entities[catalogset.GROUP]]
+
+        def successors(node, checked=checked):
+            kind, key = node
+            if kind is catalogset.ITEM:
+                found = checked.successors(kind, key, "modifierGroupIds", catalogset.GROUP)
+                return [(i, (catalogset.GROUP, g)) for i, g in found]
+            found = checked.successors(kind, key, "itemIds", catalogset.ITEM)
+            return [(i, (catalogset.ITEM, it)) for i, it in found]
+
+        assert acyclic == (not list(catalogset._closing_edges(nodes, successors)))
+    assert seen[True] > 300 and seen[False] > 300
