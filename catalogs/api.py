@@ -11,6 +11,7 @@ price in its own currency: `currency` is theirs, or null when they use different
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 
@@ -153,6 +154,12 @@ class PriceInputSerializer(serializers.Serializer):
             "currency's decimal places)."
         ),
     )
+
+    def validate_price(self, value):
+        raw = str(self.initial_data.get("price", "")).strip()
+        if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
+            raise serializers.ValidationError('Write the price like "12.50".')
+        return value
 
 
 class SnoozeInputSerializer(serializers.Serializer):

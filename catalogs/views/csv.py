@@ -11,8 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -64,7 +63,8 @@ class CsvConfirmForm(forms.Form):
 def _require_menu_editor(request: HttpRequest) -> Membership:
     membership = get_membership(request)
     if not membership.can_edit_stores:  # owners and managers edit menus
-        raise PermissionDenied("Only owners and managers can import and export the menu.")
+        # Like every editor page: a 404, not a 403 with a logged traceback.
+        raise Http404("Only owners and managers can import and export the menu.")
     return membership
 
 

@@ -369,7 +369,9 @@ def _assert_price_rejected(menu, publishes, response) -> dict:
         ("-1.00", "A price cannot be negative."),
         ("1.005", "Use at most 2 decimal places."),
         ("10000000.00", "A price can be at most 9999999.99."),
-        ("1e400", "A price can be at most 9999999.99."),
+        ("1e400", 'Write the price like "12.50".'),
+        ("1e3", 'Write the price like "12.50".'),
+        ("99999999.00", "A price can be at most 9999999.99."),
     ],
 )
 def test_price_out_of_range_is_400_with_a_clear_message(
