@@ -587,3 +587,12 @@ def test_user_without_merchant_sees_an_empty_list():
 
     assert response.status_code == 200
     assert response.data["count"] == 0
+
+
+def test_api_docs_page_serves_swagger_ui_itself_not_from_a_cdn(client, owner):
+    client.force_login(owner.user)
+
+    page = client.get("/api/v1/docs/").content.decode()
+
+    assert "cdn.jsdelivr.net" not in page
+    assert "swagger-ui" in page
