@@ -109,8 +109,9 @@ def store_detail(request: HttpRequest, public_id) -> HttpResponse:
 def store_sync(request: HttpRequest, public_id) -> HttpResponse:
     """The "Gett sync" panel alone, polled by the store page while something is in flight."""
     store = get_store_for_user(request, public_id)
+    part = "status-confirm" if request.GET.get("part") == "status" else "sync"
     return render(
-        request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
+        request, f"stores/store_detail.html#{part}", {"store": store, **_sync_context(store)}
     )
 
 

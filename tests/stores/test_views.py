@@ -647,3 +647,37 @@ def test_password_reset_mails_a_link_that_lets_the_user_choose_a_new_password(cl
     assert done.status_code == 302
     owner.user.refresh_from_db()
     assert owner.user.check_password("a-brand-new-pass-42")
+
+
+def test_a_pause_gett_has_not_confirmed_says_so_under_the_status(owner_client, store):
+    store = _paused(store)
+    _message(store, kind="store.status", state=OutboundMessage.State.PENDING, attempts=2)
+
+    page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    dashboard = owner_client.get(reverse("stores:dashboard")).content.decode()
+
+    assert "Waiting for Gett to confirm" in page
+    assert "Orders may still arrive until it does." in page
+    assert "Waiting for Gett to confirm" in dashboard
+
+
+def test_a_resume_gett_never_got_says_gett_may_still_show_the_store_paused(owner_client, store):
+    _message(store, kind="store.status", state=OutboundMessage.State.FAILED)
+
+    page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+
+    assert "Gett did not get this change." in page
+    assert "Gett may still show the store as paused." in page
+
+
+def test_the_status_notice_goes_away_once_gett_has_the_change(owner_client, store):
+    store = _paused(store)
+    message = _message(store, kind="store.status", state=OutboundMessage.State.SENDING)
+    url = reverse("stores:sync", args=[store.public_id]) + "?part=status"
+    assert "Waiting for Gett to confirm" in owner_client.get(url).content.decode()
+
+    OutboundMessage.objects.filter(pk=message.pk).update(state=OutboundMessage.State.DELIVERED)
+
+    assert "Waiting for Gett" not in owner_client.get(url).content.decode()
+    page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    assert "Waiting for Gett" not in page
