@@ -125,6 +125,9 @@ class GettClient:
             "POST", "/v1/sandbox/test-orders", json={"storeId": store_id, "scenario": scenario}
         )
 
+    def sandbox_get_test_order(self, *, test_order_id: int) -> dict[str, Any]:
+        return self._request("GET", f"/v1/sandbox/test-orders/{int(test_order_id)}")
+
     # Transport
 
     def _request(

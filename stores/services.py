@@ -224,3 +224,19 @@ def store_send_test_order(*, store: Store, scenario: str = "valid") -> dict:
     return get_client().sandbox_send_test_order(
         store_id=str(store.gett_store_id), scenario=scenario
     )
+
+
+TEST_ORDER_RUNNING = ("queued", "sent", "validated", "pending_retry")
+
+
+def store_test_order_result(*, store: Store, test_order_id: int) -> dict:
+    """What the sandbox's test order did: its outcome and each webhook call it made."""
+    if not settings.GETT_USES_SANDBOX:
+        raise InvalidStateError("Test orders are only available against the Gett sandbox.")
+    from gett.client import get_client
+
+    result = get_client().sandbox_get_test_order(test_order_id=test_order_id)
+    if result.get("storeId") != str(store.gett_store_id):
+        raise InvalidStateError("That test order belongs to another store.")
+    result["running"] = result.get("outcome") in TEST_ORDER_RUNNING
+    return result

@@ -14,6 +14,11 @@ urlpatterns = [
     path("stores/<uuid:public_id>/sync/", views.store_sync, name="sync"),
     path("stores/<uuid:public_id>/test-order/", views.store_test_order, name="test-order"),
     path(
+        "stores/<uuid:public_id>/test-order/last/",
+        views.store_test_order_result,
+        name="test-order-result",
+    ),
+    path(
         "stores/<uuid:public_id>/sync/<uuid:message_id>/retry/",
         views.store_sync_retry,
         name="sync-retry",

@@ -92,6 +92,7 @@ def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, st
         "can_edit": request.membership.can_edit_stores,
         "test_orders": settings.GETT_USES_SANDBOX and store.is_connected,
         "test_order_scenarios": services.TEST_ORDER_SCENARIOS,
+        "last_test_order": request.session.get(f"test-order:{store.public_id}"),
         **_sync_context(store),
     }
     return render(request, "stores/store_detail.html", context, status=status)
@@ -204,3 +205,18 @@ def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
         )
         request.session[f"test-order:{store.public_id}"] = reply.get("testOrderId")
     return redirect("stores:detail", public_id=store.public_id)
+
+
+@login_required
+@require_GET
+def store_test_order_result(request: HttpRequest, public_id) -> HttpResponse:
+    """The last test order this person sent to the store, polled while it runs."""
+    store = get_store_for_user(request, public_id)
+    test_order_id = request.session.get(f"test-order:{store.public_id}")
+    if not test_order_id:
+        raise Http404("No test order sent from here yet.")
+    try:
+        result = services.store_test_order_result(store=store, test_order_id=test_order_id)
+    except (PortalError, GettError) as exc:
+        result = {"unavailable": str(exc)}
+    return render(request, "stores/test_order_result.html", {"store": store, "result": result})

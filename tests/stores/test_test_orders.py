@@ -95,3 +95,87 @@ def test_test_orders_for_another_merchants_store_are_not_found(owner_client, san
     response = owner_client.post(reverse("stores:test-order", args=[other.public_id]))
 
     assert response.status_code == 404
+
+
+TEST_ORDER_URL = "https://gett.test/v1/sandbox/test-orders/7"
+
+
+def _sent(owner_client, store):
+    session = owner_client.session
+    session[f"test-order:{store.public_id}"] = 7
+    session.save()
+
+
+@responses.activate
+def test_the_merchant_sees_what_their_last_test_order_did(owner_client, store, sandbox):
+    _sent(owner_client, store)
+    responses.get(
+        TEST_ORDER_URL,
+        json={
+            "testOrderId": 7,
+            "storeId": str(store.gett_store_id),
+            "scenario": "valid",
+            "outcome": "rejected",
+            "asExpected": False,
+            "detail": "validateOrder answered HTTP 404.",
+            "calls": [
+                {"operation": "validate", "attempt": 1, "responseStatus": 404, "latencyMs": 12}
+            ],
+        },
+    )
+    detail = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    assert reverse("stores:test-order-result", args=[store.public_id]) in detail
+
+    page = owner_client.get(
+        reverse("stores:test-order-result", args=[store.public_id]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert "Not what Gett expects" in page
+    assert "validateOrder answered HTTP 404." in page
+    assert "HTTP 404" in page
+    assert "<html" not in page  # a fragment for htmx
+    assert "hx-trigger" not in page  # finished: no more polling
+
+
+@responses.activate
+def test_a_running_test_order_keeps_refreshing(owner_client, store, sandbox):
+    _sent(owner_client, store)
+    responses.get(
+        TEST_ORDER_URL,
+        json={
+            "testOrderId": 7,
+            "storeId": str(store.gett_store_id),
+            "outcome": "sent",
+            "calls": [],
+        },
+    )
+
+    page = owner_client.get(reverse("stores:test-order-result", args=[store.public_id]))
+
+    assert page.status_code == 200
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert "<html" in page.content.decode()  # a whole page without htmx
+
+
+@responses.activate
+def test_another_stores_test_order_is_not_shown(owner_client, store, sandbox):
+    _sent(owner_client, store)
+    responses.get(TEST_ORDER_URL, json={"testOrderId": 7, "storeId": "someone-else"})
+
+    page = owner_client.get(reverse("stores:test-order-result", args=[store.public_id]))
+
+    assert "belongs to another store" in page.content.decode()
+
+
+def test_no_test_order_yet_is_not_found(owner_client, store, sandbox):
+    response = owner_client.get(reverse("stores:test-order-result", args=[store.public_id]))
+
+    assert response.status_code == 404
+
+
+def test_another_merchants_store_has_no_test_order_result(owner_client, sandbox):
+    other = StoreFactory()
+
+    response = owner_client.get(reverse("stores:test-order-result", args=[other.public_id]))
+
+    assert response.status_code == 404
