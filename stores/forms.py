@@ -9,7 +9,23 @@ from stores.models import PauseReason, Store
 from stores.services import RESUME_PRESETS
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
-TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+# Area/City names only: no aliases ("US/Eastern", "GB-Eire") or oddities ("Factory").
+_LEGACY_PREFIXES = (
+    "Etc/",
+    "US/",
+    "SystemV/",
+    "posix/",
+    "right/",
+    "Canada/",
+    "Brazil/",
+    "Chile/",
+    "Mexico/",
+)
+TIMEZONE_CHOICES = [("UTC", "UTC")] + [
+    (tz, tz)
+    for tz in sorted(zoneinfo.available_timezones())
+    if "/" in tz and not tz.startswith(_LEGACY_PREFIXES)
+]
 
 
 class MoneyField(forms.DecimalField):
@@ -54,6 +70,9 @@ class StoreForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         store = self.instance
+        if store.timezone and (store.timezone, store.timezone) not in TIMEZONE_CHOICES:
+            # A store set to an alias in the admin keeps it until someone picks a proper one.
+            self.fields["timezone"].choices = [(store.timezone, store.timezone), *TIMEZONE_CHOICES]
         digits = minor_digits(store.currency)
         self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp).scaleb(-2)
         self.fields["delivery_fee_amount"].initial = Decimal(store.delivery_fee).scaleb(-digits)

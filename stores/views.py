@@ -102,7 +102,14 @@ def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, st
 @require_GET
 def store_detail(request: HttpRequest, public_id) -> HttpResponse:
     store = get_store_for_user(request, public_id)
-    return _render_detail(request, store, PauseForm(store=store))
+    initial = {}
+    if store.is_paused:
+        # "Change the reason or resume time" starts from what is set now.
+        initial = {"reason": store.pause_reason, "preset": "manual"}
+        if store.resume_at:
+            local = store.resume_at.astimezone(store.tzinfo).replace(tzinfo=None)
+            initial.update(preset="at", resume_at=local)
+    return _render_detail(request, store, PauseForm(store=store, initial=initial))
 
 
 @login_required

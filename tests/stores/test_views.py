@@ -681,3 +681,22 @@ def test_the_status_notice_goes_away_once_gett_has_the_change(owner_client, stor
     assert "Waiting for Gett" not in owner_client.get(url).content.decode()
     page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
     assert "Waiting for Gett" not in page
+
+
+def test_changing_a_pause_starts_from_the_current_reason_and_time(owner_client, store):
+    resume_at = timezone.now() + timedelta(hours=2)
+    store = _paused(store, reason="staff_shortage", resume_at=resume_at)
+
+    page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+
+    assert '<option value="staff_shortage" selected>' in page
+    local = resume_at.astimezone(store.tzinfo).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{local}"' in page
+
+
+def test_the_timezone_list_offers_area_city_names_not_aliases(owner_client, store):
+    page = owner_client.get(reverse("stores:edit", args=[store.public_id])).content.decode()
+
+    assert '<option value="Europe/London" selected>' in page
+    assert 'value="US/Eastern"' not in page
+    assert 'value="Factory"' not in page
