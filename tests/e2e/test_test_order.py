@@ -50,7 +50,7 @@ def test_a_test_order_reaches_the_partner_signed_and_staff_see_both_calls(stack,
 
     # The merchant sees the outcome on the store page itself (it refreshes while it runs).
     page.reload()
-    page.locator("#test-order-result").get_by_text("validateOrder").wait_for()
+    page.locator("#test-order-result").get_by_text("validateOrder").first.wait_for()
 
     page.get_by_role("link", name="What the sandbox sent and received").click()
     page.locator("#test-orders").get_by_role("link", name=f"#{test_order.pk}").click()
