@@ -36,11 +36,6 @@ WEBHOOK_USER_AGENT = "GettSandbox-Webhooks/1.0"
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 
-DEFAULT_CONNECT_TIMEOUT = 3.05
-DEFAULT_READ_TIMEOUT = 10.0
-DEFAULT_DEADLINE_SECONDS = 30.0
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_WEBHOOK_TIMEOUT = 10.0
 # Enough for any order reply; a partner answering megabytes is cut off, not buffered.
 WEBHOOK_MAX_REPLY_BYTES = 256 * 1024
 # The reply headers worth showing to staff.
@@ -78,14 +73,10 @@ class FetchError(Exception):
 
 def fetch_json(url: str) -> Fetched:
     """GET `url` and decode its body as JSON, within the configured time and size limits."""
-    connect_timeout = getattr(
-        settings, "GETT_SANDBOX_FETCH_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
-    )
-    read_timeout = getattr(settings, "GETT_SANDBOX_FETCH_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)
-    deadline_seconds = getattr(
-        settings, "GETT_SANDBOX_FETCH_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS
-    )
-    max_bytes = getattr(settings, "GETT_SANDBOX_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
+    connect_timeout = settings.GETT_SANDBOX_FETCH_CONNECT_TIMEOUT
+    read_timeout = settings.GETT_SANDBOX_FETCH_READ_TIMEOUT
+    deadline_seconds = settings.GETT_SANDBOX_FETCH_DEADLINE_SECONDS
+    max_bytes = settings.GETT_SANDBOX_FETCH_MAX_BYTES
 
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchError("fetch_bad_url", f"The catalog URL {url} is not an http(s) URL.")
@@ -226,7 +217,7 @@ def post_webhook(url: str, body: bytes, *, headers: dict[str, str]) -> WebhookRe
 
     Redirects are not followed: Gett posts to the URL it was given.
     """
-    timeout = float(getattr(settings, "GETT_SANDBOX_WEBHOOK_TIMEOUT", DEFAULT_WEBHOOK_TIMEOUT))
+    timeout = float(settings.GETT_SANDBOX_WEBHOOK_TIMEOUT)
     started = time.monotonic()
 
     def elapsed_ms() -> int:

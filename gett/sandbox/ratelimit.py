@@ -15,8 +15,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 WINDOW_SECONDS = 60
-DEFAULT_READS_PER_MINUTE = 5000
-DEFAULT_WRITES_PER_MINUTE = 500
 
 
 @dataclass(frozen=True)
@@ -46,9 +44,9 @@ class Window:
 def rate_limit_hit(*, api_key: str, write: bool) -> Window:
     """Count one request against the key's budget for this minute and return the window."""
     if write:
-        limit = getattr(settings, "GETT_SANDBOX_WRITES_PER_MINUTE", DEFAULT_WRITES_PER_MINUTE)
+        limit = settings.GETT_SANDBOX_WRITES_PER_MINUTE
     else:
-        limit = getattr(settings, "GETT_SANDBOX_READS_PER_MINUTE", DEFAULT_READS_PER_MINUTE)
+        limit = settings.GETT_SANDBOX_READS_PER_MINUTE
     window_start = int(time.time() // WINDOW_SECONDS) * WINDOW_SECONDS
     # The key itself never goes into the cache, only a digest of it.
     digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]

@@ -49,8 +49,6 @@ MAX_BODY_BYTES = 1024 * 1024
 LOG_BODY_BYTES = 64 * 1024
 LOGGED_HEADERS = ("API-Version", "Content-Type", "Content-Length", "Accept", "User-Agent")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-DEFAULT_HANG_SECONDS = 15
-DEFAULT_FAULT_RETRY_AFTER = 1
 
 View = Callable[..., HttpResponse]
 
@@ -150,9 +148,7 @@ def _authenticate(request: HttpRequest) -> str:
 
 def _fault_problem(mode: str) -> Problem:
     """The reply an armed fault switch gives instead of the endpoint's."""
-    retry_after = getattr(
-        settings, "GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS", DEFAULT_FAULT_RETRY_AFTER
-    )
+    retry_after = settings.GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS
     if mode == SandboxFault.Mode.STATUS_500:
         return Problem("INTERNAL_ERROR", "Injected fault: the sandbox failed on purpose.")
     if mode == SandboxFault.Mode.STATUS_429:
@@ -167,7 +163,7 @@ def _fault_problem(mode: str) -> Problem:
         )
     if mode == SandboxFault.Mode.HANG:
         # Long enough for the caller's read timeout to fire first; then Gett's gateway gives up.
-        time.sleep(getattr(settings, "GETT_SANDBOX_HANG_SECONDS", DEFAULT_HANG_SECONDS))
+        time.sleep(settings.GETT_SANDBOX_HANG_SECONDS)
         return Problem(
             "SERVICE_UNAVAILABLE",
             "Injected fault: the sandbox hung and then gave up.",

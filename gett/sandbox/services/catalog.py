@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 Ingestion = SandboxCatalogIngestion
 Onboarding = SandboxOnboarding
 
-DEFAULT_STALE_SECONDS = 60
 # Enough to show every problem of a badly broken menu without storing megabytes of them.
 MAX_PROBLEMS_KEPT = 500
 MAX_ERROR_CHARS = 2000
@@ -40,7 +39,7 @@ ERROR_SUMMARY_PROBLEMS = 3
 
 def stale_after() -> timedelta:
     """How long a queued or running pull may take before a reader assumes its task was lost."""
-    return timedelta(seconds=getattr(settings, "GETT_SANDBOX_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    return timedelta(seconds=settings.GETT_SANDBOX_STALE_SECONDS)
 
 
 # --- notification -----------------------------------------------------------------------------

@@ -28,14 +28,13 @@ logger = logging.getLogger(__name__)
 Onboarding = SandboxOnboarding
 Status = SandboxOnboarding.Status
 
-DEFAULT_DELAY_SECONDS = 3
 MAX_PARTNER_STORE_ID = 200
 MAX_NAME = 200
 
 
 def step_delay() -> float:
     """Seconds between pipeline steps, like Gett's asynchronous processing (0 in tests)."""
-    return float(getattr(settings, "GETT_SANDBOX_ONBOARDING_DELAY_SECONDS", DEFAULT_DELAY_SECONDS))
+    return float(settings.GETT_SANDBOX_ONBOARDING_DELAY_SECONDS)
 
 
 def onboarding_register(*, data: Any) -> SandboxOnboarding:

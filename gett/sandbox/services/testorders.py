@@ -43,7 +43,6 @@ Operation = SandboxWebhookCall.Operation
 
 # REFERENCE §11: the delay before each retry of a failed placeOrder; after the last, give up.
 RETRY_DELAYS_SECONDS = (30, 120, 600, 3600)
-DEFAULT_RETRY_SCALE = 1.0
 DEFAULT_SECRET = "whsec_sandbox"
 # Twice the 300 s replay window (REFERENCE §10): any partner must refuse it.
 STALE_TIMESTAMP_AGE_SECONDS = 600
@@ -79,7 +78,7 @@ def retry_delay(failed_attempt: int) -> float | None:
     """Seconds to wait after placeOrder attempt `failed_attempt` failed; None: give up."""
     if failed_attempt > len(RETRY_DELAYS_SECONDS):
         return None
-    scale = float(getattr(settings, "GETT_SANDBOX_RETRY_SCALE", DEFAULT_RETRY_SCALE))
+    scale = float(settings.GETT_SANDBOX_RETRY_SCALE)
     return RETRY_DELAYS_SECONDS[failed_attempt - 1] * max(scale, 0.0)
 
 
