@@ -13,15 +13,22 @@ def minor_digits(currency: str) -> int:
     return _MINOR_DIGITS.get(currency.upper(), 2)
 
 
+def to_major(minor: int, currency: str) -> Decimal:
+    """1475, "GBP" -> Decimal("14.75"): minor units as people read them."""
+    return Decimal(minor).scaleb(-minor_digits(currency))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Decimal("14.75"), "GBP" -> 1475, rounded half up to the minor unit."""
+    return int(amount.scaleb(minor_digits(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def money_to_wire(minor: int, currency: str) -> float:
-    digits = minor_digits(currency)
-    return float(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
+    return float(to_major(minor, currency))
 
 
 def money_from_wire(value: float | int | str | Decimal, currency: str) -> int:
-    digits = minor_digits(currency)
-    amount = Decimal(str(value)).scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return int(amount)
+    return to_minor(Decimal(str(value)), currency)
 
 
 def datetime_to_wire(value: datetime | None) -> str | None:

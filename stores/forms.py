@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from gett.wire import minor_digits
+from gett.wire import to_major, to_minor
 from stores.models import PauseReason, Store
 from stores.services import RESUME_PRESETS
 
@@ -73,10 +73,9 @@ class StoreForm(forms.ModelForm):
         if store.timezone and (store.timezone, store.timezone) not in TIMEZONE_CHOICES:
             # A store set to an alias in the admin keeps it until someone picks a proper one.
             self.fields["timezone"].choices = [(store.timezone, store.timezone), *TIMEZONE_CHOICES]
-        digits = minor_digits(store.currency)
         self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp).scaleb(-2)
-        self.fields["delivery_fee_amount"].initial = Decimal(store.delivery_fee).scaleb(-digits)
-        self.fields["minimum_order_amount"].initial = Decimal(store.minimum_order).scaleb(-digits)
+        self.fields["delivery_fee_amount"].initial = to_major(store.delivery_fee, store.currency)
+        self.fields["minimum_order_amount"].initial = to_major(store.minimum_order, store.currency)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -91,13 +90,12 @@ class StoreForm(forms.ModelForm):
         # Money and percentages are entered in people's units and kept in ours.
         store = self.instance
         currency = self.cleaned_data.get("currency") or store.currency
-        scale = Decimal(10) ** minor_digits(currency)
         if self.cleaned_data.get("tax_rate") is not None:
             store.tax_rate_bp = int(self.cleaned_data["tax_rate"] * 100)
         if self.cleaned_data.get("delivery_fee_amount") is not None:
-            store.delivery_fee = int(self.cleaned_data["delivery_fee_amount"] * scale)
+            store.delivery_fee = to_minor(self.cleaned_data["delivery_fee_amount"], currency)
         if self.cleaned_data.get("minimum_order_amount") is not None:
-            store.minimum_order = int(self.cleaned_data["minimum_order_amount"] * scale)
+            store.minimum_order = to_minor(self.cleaned_data["minimum_order_amount"], currency)
         super()._post_clean()
 
 

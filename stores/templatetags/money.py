@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from gett.wire import minor_digits
+from gett.wire import minor_digits, to_major
 
 register = template.Library()
 
@@ -12,8 +12,7 @@ def money(minor: int | None, currency: str) -> str:
     """1250, "GBP" -> "12.50 GBP": minor units shown the way people read them."""
     if minor is None:
         return ""
-    digits = minor_digits(currency)
-    return f"{Decimal(minor).scaleb(-digits):.{digits}f} {currency}"
+    return f"{to_major(minor, currency):.{minor_digits(currency)}f} {currency}"
 
 
 @register.filter
