@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
+
+from portal.exceptions import PortalError
 
 
 class HtmxLoginRedirectMiddleware:
@@ -21,3 +23,27 @@ class HtmxLoginRedirectMiddleware:
             redirect["HX-Redirect"] = response["Location"]
             return redirect
         return response
+
+
+class PortalErrorMiddleware:
+    """A refusal a page did not turn into a form error becomes a page that says why.
+
+    `NotAllowed` (a role that may not do this) is a 403 page; any other `PortalError` a 400 page
+    (409 for a state conflict). The API answers the same errors as problem+json itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PortalError):
+            return None
+        return render(
+            request,
+            "refused.html",
+            {"message": exception.message, "status": exception.status},
+            status=exception.status,
+        )

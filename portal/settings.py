@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.HtmxLoginRedirectMiddleware",
     "stores.middleware.CurrentMerchantMiddleware",
+    "portal.middleware.PortalErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
