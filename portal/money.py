@@ -1,12 +1,13 @@
-"""Menu money: the one place that parses, formats and bounds a merchant's prices.
+"""Money as people type and read it: the one place that parses, formats and bounds amounts.
 
 `Item.price` is an integer in minor units. A merchant's menu is shared by its stores and each
 store reads a price in its own currency (`gett.wire` converts for the wire). People type and read
 prices in major units: in the stores' currency when they all use one, or as plain decimals (with
 the first store's decimal places) when they differ — `menu_money` decides, once per request.
 
-Every door uses this module: editor forms, the bulk price change, the API, CSV, the versions diff
-and templates. Prices are refused (`PortalError`, on the field "price") when negative, with more
+Store amounts (delivery fee, minimum order) are parsed here too (`amount_parse`). Every door
+uses this module: editor forms, the bulk price change, the API, CSV, the versions diff and
+templates. Prices are refused (`PortalError`, on the field "price") when negative, with more
 decimal places than the currency has, written with an exponent (`1e3`), or above `MAX_PRICE_MINOR`.
 """
 
@@ -132,6 +133,12 @@ def decimal_parse(text: str, *, decimal_comma: bool = False, field: str = "price
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise PortalError("Write the price like 12.50.", field=field) from None
+
+
+def amount_parse(text: str, currency: str, *, field: str) -> int:
+    """One store's amount ("2.50" GBP -> 250): a fee or a minimum order, same rules as prices."""
+    money = money_for_currencies([currency])
+    return price_from_decimal(decimal_parse(text, field=field), money, field=field)
 
 
 def price_parse(
