@@ -175,13 +175,13 @@ def _median(values: list[float]) -> float:
 def _measure_size(*, items: int, profile: str, repeats: int, publish: bool) -> dict:
     from django.db.models import F
 
-    from catalogs.catalogset_builder import (
+    from catalogs.models import Item, Trigger
+    from catalogs.publishing.builder import (
         catalog_build,
         catalog_validate,
         catalogset_canonical_json,
     )
-    from catalogs.models import Item, Trigger
-    from catalogs.services import catalog_publish
+    from catalogs.publishing.services import catalog_publish
     from stores.models import Merchant, Store
 
     merchant = Merchant.objects.create(name=f"Bench {profile} {items} {uuid.uuid4().hex[:6]}")

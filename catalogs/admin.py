@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
-from catalogs import services
 from catalogs.models import (
     AvailabilityWindow,
     Catalog,
@@ -18,7 +17,8 @@ from catalogs.models import (
     StoreCatalog,
     Trigger,
 )
-from catalogs.storage import CatalogStorageError
+from catalogs.publishing import services
+from catalogs.publishing.storage import CatalogStorageError
 from stores.models import Store
 
 

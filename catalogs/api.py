@@ -4,7 +4,7 @@ Scoped like the stores API: only merchants the user is a member of; another merc
 item or store is a 404. Reading and snoozing: every role. Changing prices: owners and managers.
 
 Money: `price` is a decimal string in major units ("12.50"), the same form the price endpoint
-takes, as the menu editor shows it (`catalogs.forms.menu_money`); `price_minor` is the stored
+takes, as the menu editor shows it (`catalogs.editor.forms.menu_money`); `price_minor` is the stored
 integer in minor units (1250). A menu is shared by the merchant's stores and each reads the
 price in its own currency: `currency` is theirs, or null when they use different currencies.
 """
@@ -31,8 +31,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogs import services
-from catalogs.csv_io import price_major, price_minor
-from catalogs.forms import MenuMoney, menu_money
+from catalogs.csv.services import price_major, price_minor
+from catalogs.editor.forms import MenuMoney, menu_money
 from catalogs.models import (
     AvailabilityWindow,
     Catalog,
@@ -45,6 +45,7 @@ from catalogs.models import (
     SectionItem,
     Trigger,
 )
+from catalogs.snoozes import services as snoozes_services
 from stores.api import _request_data, get_store_for_api
 from stores.models import Membership, Merchant
 
@@ -452,10 +453,10 @@ class StoreSnoozeListApi(APIView):
         until = data.validated_data["until"]
         try:
             if until in SNOOZE_PRESETS:
-                until = services.snooze_until_for_preset(store=store, preset=until)
+                until = snoozes_services.snooze_until_for_preset(store=store, preset=until)
             else:
-                until = services.snooze_until_for_preset(store=store, preset="at", at=until)
-            snooze = services.item_snooze(
+                until = snoozes_services.snooze_until_for_preset(store=store, preset="at", at=until)
+            snooze = snoozes_services.item_snooze(
                 store=store, item=item, until=until, user=request.user, trigger=Trigger.SNOOZE
             )
         except ValueError as exc:
@@ -478,7 +479,7 @@ class StoreSnoozeDetailApi(APIView):
     def delete(self, request, public_id, item_id):
         store = get_store_for_api(request, public_id)
         item = get_object_or_404(Item, merchant_id=store.merchant_id, public_id=item_id)
-        if not services.item_unsnooze(
+        if not snoozes_services.item_unsnooze(
             store=store, item=item, user=request.user, trigger=Trigger.UNSNOOZE
         ):
             raise NotFound("This item is not snoozed in this store.")

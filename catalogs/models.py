@@ -3,7 +3,7 @@
 Everything a merchant sells is an `Item`; modifier options are items too (REFERENCE §17.5), so
 `ModifierOption` links a group to items and modifiers nest. Every entity Gett sees has a stable
 `public_id` (its id in the CatalogSet). Prices are integer minor units (see
-`catalogs.catalogset_builder` for how they meet a store's currency).
+`catalogs.publishing.builder` for how they meet a store's currency).
 """
 
 import uuid

@@ -29,7 +29,7 @@ from catalogs.models import (
 from stores.models import Merchant, Store
 
 if TYPE_CHECKING:
-    from catalogs.forms import MenuMoney
+    from catalogs.editor.forms import MenuMoney
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENTITY_URLS = {

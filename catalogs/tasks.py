@@ -2,8 +2,9 @@ import logging
 
 from celery import shared_task
 
-from catalogs import services
-from catalogs.storage import CatalogStorageError
+from catalogs.publishing.services import catalog_publish, publish_debounce_release
+from catalogs.publishing.storage import CatalogStorageError
+from catalogs.snoozes.services import snoozes_expire
 
 logger = logging.getLogger(__name__)
 
@@ -11,9 +12,9 @@ logger = logging.getLogger(__name__)
 @shared_task(name="catalogs.tasks.catalog_publish", bind=True, acks_late=True, max_retries=8)
 def catalog_publish_task(self, store_id: int, trigger: str, user_id: int | None = None) -> None:
     # Changes from now on schedule another publish: this one may already have read the menu.
-    services.publish_debounce_release(store_id=store_id)
+    publish_debounce_release(store_id=store_id)
     try:
-        services.catalog_publish(store_id=store_id, trigger=trigger, user_id=user_id)
+        catalog_publish(store_id=store_id, trigger=trigger, user_id=user_id)
     except CatalogStorageError as exc:
         logger.warning("menu of store %s not stored, will retry: %s", store_id, exc)
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from None
@@ -21,4 +22,4 @@ def catalog_publish_task(self, store_id: int, trigger: str, user_id: int | None 
 
 @shared_task(name="catalogs.tasks.snoozes_expire")
 def snoozes_expire_task() -> int:
-    return services.snoozes_expire()
+    return snoozes_expire()

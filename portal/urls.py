@@ -6,10 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("stores.urls")),
-    path("", include("catalogs.urls")),  # public CatalogSet files for Gett
-    path("menu/", include("catalogs.urls_editor")),
-    path("menu/csv/", include("catalogs.urls_csv")),
-    path("stores/<uuid:store_id>/menu/", include("catalogs.urls_store_menu")),
+    # Public CatalogSet files for Gett, and a store's menu versions.
+    path("", include("catalogs.publishing.urls")),
+    path("menu/", include("catalogs.editor.urls")),
+    path("menu/csv/", include("catalogs.csv.urls")),
+    path("stores/<uuid:store_id>/menu/snooze/", include("catalogs.snoozes.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("stores.api_urls")),

@@ -7,7 +7,7 @@ from catalogs.models import (
     PublishState,
     Trigger,
 )
-from catalogs.services import catalog_publish
+from catalogs.publishing.services import catalog_publish
 from gett.models import OutboundMessage
 from tests.factories import (
     AvailabilityWindowFactory,

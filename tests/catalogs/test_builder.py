@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalogs.catalogset_builder import (
+from catalogs.publishing.builder import (
     CATALOGSET_NAMESPACE,
     catalog_build,
     catalog_validate,
@@ -15,7 +15,7 @@ from catalogs.catalogset_builder import (
     catalogset_content_hash,
     wire_availability,
 )
-from gett.catalogset import catalogset_problems
+from gett.catalogset.validation import catalogset_problems
 from gett.wire import money_to_wire
 from tests.catalogs.menus import build_menu, pid
 from tests.factories import (

@@ -17,7 +17,8 @@ import pytest
 import time_machine
 
 from bench.menu import menu_generate
-from catalogs.catalogset_builder import (
+from catalogs.models import Catalog, Item, ModifierGroup, Section, Trigger
+from catalogs.publishing.builder import (
     _canonical_json_with_id,
     _uuid_text,
     catalog_build,
@@ -27,9 +28,8 @@ from catalogs.catalogset_builder import (
     catalogset_content_hash,
     problem_as_dict,
 )
-from catalogs.models import Catalog, Item, ModifierGroup, Section, Trigger
-from catalogs.services import catalog_publish
-from gett.catalogset import catalogset_problems
+from catalogs.publishing.services import catalog_publish
+from gett.catalogset.validation import catalogset_problems
 from stores.models import Merchant, Store
 from tests.catalogs.menus import build_menu
 from tests.factories import ItemSnoozeFactory, StoreFactory

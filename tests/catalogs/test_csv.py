@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalogs.csv_io import menu_csv_apply, menu_csv_export, menu_csv_read, price_parse
-from catalogs.forms import menu_money
+from catalogs.csv.services import menu_csv_apply, menu_csv_export, menu_csv_read, price_parse
+from catalogs.editor.forms import menu_money
 from catalogs.models import Item, ItemModifierGroup, Section, SectionItem, Trigger
 from stores.models import Membership
 from tests.catalogs.menus import pid

@@ -2,7 +2,8 @@ import pytest
 from django.db import transaction
 
 from catalogs.models import CatalogVersion, Trigger
-from catalogs.services import item_price_set, menu_changed
+from catalogs.publishing.services import menu_changed
+from catalogs.services import item_price_set
 from catalogs.tasks import catalog_publish_task
 from tests.factories import ItemFactory, StoreFactory, UserFactory
 
@@ -96,8 +97,8 @@ def test_broker_failure_leaves_no_mark_behind(
 def test_publish_task_retries_when_the_storage_fails(store, menu, monkeypatch):
     from celery.exceptions import Retry
 
-    from catalogs.services import publishing
-    from catalogs.storage import CatalogStorageError
+    from catalogs.publishing import services as publishing
+    from catalogs.publishing.storage import CatalogStorageError
 
     def fail(**kwargs):
         raise CatalogStorageError("bucket unreachable")

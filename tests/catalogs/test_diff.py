@@ -2,8 +2,8 @@ import copy
 
 import pytest
 
-from catalogs.catalogset_builder import catalog_build
-from catalogs.diff import catalogset_diff
+from catalogs.publishing.builder import catalog_build
+from catalogs.publishing.diff import catalogset_diff
 from tests.catalogs.menus import pid
 
 # Small CatalogSets built by hand: one menu with Pizzas and Drinks, a nested "Specials"

@@ -1,4 +1,4 @@
-"""The merchant menu editor at /menu/ (catalogs.views.editor).
+"""The merchant menu editor at /menu/ (catalogs.editor.views).
 
 Publishing is recorded, never run: `catalog_publish_task.apply_async` is replaced by the autouse
 `publishes` recorder of tests/catalogs/conftest.py, which records (store_id, trigger, user_id,
@@ -27,7 +27,7 @@ from catalogs.models import (
     SectionItem,
     StoreCatalog,
 )
-from catalogs.services import catalog_publish
+from catalogs.publishing.services import catalog_publish
 from stores.models import Membership
 from tests.catalogs.menus import build_menu
 from tests.factories import (

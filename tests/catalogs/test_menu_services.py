@@ -1,4 +1,4 @@
-"""The editor's multi-step menu services in `catalogs.services.menu`, called directly."""
+"""The editor's multi-step menu services in `catalogs.editor.services`, called directly."""
 
 from datetime import time
 from decimal import Decimal
@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalogs import services
+from catalogs.editor import services as editor_services
 from catalogs.models import Catalog, Item, Section, StoreCatalog, Trigger
 from catalogs.selectors import group_options_list, item_groups_list, section_items_list
 from tests.factories import CatalogFactory, SectionFactory, StoreCatalogFactory, StoreFactory
@@ -43,7 +44,7 @@ def names(objects) -> list[str]:
 def test_price_after_change_rounds_half_up_to_the_minor_unit(
     price, change, value, digits, expected
 ):
-    new = services.price_after_change(
+    new = editor_services.price_after_change(
         price=price, change=change, value=Decimal(value), digits=digits
     )
 
@@ -52,11 +53,11 @@ def test_price_after_change_rounds_half_up_to_the_minor_unit(
 
 def test_price_after_change_refuses_an_unknown_change():
     with pytest.raises(ValueError, match="Unknown price change"):
-        services.price_after_change(price=100, change="double", value=Decimal(2), digits=2)
+        editor_services.price_after_change(price=100, change="double", value=Decimal(2), digits=2)
 
 
 def test_prices_bulk_change_sets_the_new_prices_and_returns_the_changed_items(store, menu):
-    changed = services.prices_bulk_change(
+    changed = editor_services.prices_bulk_change(
         items=[menu.burger, menu.cola, menu.small],
         change="increase_percent",
         value=Decimal(10),
@@ -73,7 +74,7 @@ def test_prices_bulk_change_sets_the_new_prices_and_returns_the_changed_items(st
 
 def test_prices_bulk_change_below_zero_changes_nothing(store, menu):
     with pytest.raises(ValidationError, match="below zero: Cola"):
-        services.prices_bulk_change(
+        editor_services.prices_bulk_change(
             items=[menu.burger, menu.cola],
             change="decrease_amount",
             value=Decimal("4.00"),
@@ -86,7 +87,7 @@ def test_prices_bulk_change_below_zero_changes_nothing(store, menu):
 
 def test_prices_bulk_change_records_its_trigger_once_per_store(store, menu, publishes, commit):
     with commit():
-        services.prices_bulk_change(
+        editor_services.prices_bulk_change(
             items=[menu.burger, menu.fries],
             change="decrease_percent",
             value=Decimal(5),
@@ -106,7 +107,7 @@ def test_item_duplicate_copies_details_groups_and_sections(store, menu):
     menu.burger.save()
     services.section_items_set(section=menu.burgers, items=[menu.burger, menu.cola])
 
-    copy = services.item_duplicate(item=menu.burger)
+    copy = editor_services.item_duplicate(item=menu.burger)
 
     assert copy.pk != menu.burger.pk
     assert (copy.name, copy.price, copy.description) == ("Copy of Burger", 1450, "Beef, brioche")
@@ -119,7 +120,7 @@ def test_item_duplicate_copies_details_groups_and_sections(store, menu):
 
 
 def test_item_duplicate_of_an_item_in_two_sections_lands_in_both(store, menu):
-    copy = services.item_duplicate(item=menu.fries)
+    copy = editor_services.item_duplicate(item=menu.fries)
 
     assert names(section_items_list(section=menu.mains)) == ["Fries", "Copy of Fries"]
     assert names(section_items_list(section=menu.snacks)) == ["Fries", "Copy of Fries"]
@@ -130,13 +131,13 @@ def test_item_duplicate_keeps_a_long_name_within_the_limit(store, menu):
     menu.cola.name = "C" * 200
     menu.cola.save()
 
-    copy = services.item_duplicate(item=menu.cola)
+    copy = editor_services.item_duplicate(item=menu.cola)
 
     assert len(copy.name) == 200 and copy.name.startswith("Copy of CCC")
 
 
 def test_item_save_creates_an_item_in_sections_with_groups(store, menu):
-    item = services.item_save(
+    item = editor_services.item_save(
         merchant=store.merchant,
         item=None,
         name="Wrap",
@@ -154,7 +155,7 @@ def test_item_save_creates_an_item_in_sections_with_groups(store, menu):
 
 def test_item_save_updates_sections_groups_and_price(store, menu, publishes, commit):
     with commit():
-        services.item_save(
+        editor_services.item_save(
             merchant=store.merchant,
             item=menu.fries,
             name="Chips",
@@ -185,10 +186,10 @@ def test_item_save_removes_the_picture_only_when_asked(store, menu):
         "groups": [],
     }
 
-    services.item_save(**kwargs)
+    editor_services.item_save(**kwargs)
     assert Item.objects.get(pk=menu.cola.pk).image.name == "items/cola.png"
 
-    services.item_save(**kwargs, remove_image=True)
+    editor_services.item_save(**kwargs, remove_image=True)
     assert Item.objects.get(pk=menu.cola.pk).image.name == ""
 
 
@@ -199,20 +200,20 @@ def test_catalog_reorder_moves_one_place_and_stops_at_the_ends(store, menu):
     def order():
         return names(Catalog.objects.filter(merchant=store.merchant).order_by("position", "id"))
 
-    services.catalog_reorder(catalog=menu.late, direction="up")
+    editor_services.catalog_reorder(catalog=menu.late, direction="up")
     assert order() == ["Late Night", "Lunch & Dinner"]
 
-    services.catalog_reorder(catalog=menu.late, direction="up")  # already first
+    editor_services.catalog_reorder(catalog=menu.late, direction="up")  # already first
     assert order() == ["Late Night", "Lunch & Dinner"]
 
-    services.catalog_reorder(catalog=menu.late, direction="down")
+    editor_services.catalog_reorder(catalog=menu.late, direction="down")
     assert order() == ["Lunch & Dinner", "Late Night"]
 
 
 def test_catalog_reorder_leaves_other_merchants_catalogs_alone(store, menu):
     foreign = CatalogFactory(name="Elsewhere", position=0)
 
-    services.catalog_reorder(catalog=menu.late, direction="up")
+    editor_services.catalog_reorder(catalog=menu.late, direction="up")
 
     assert Catalog.objects.get(pk=foreign.pk).position == 0
 
@@ -220,8 +221,8 @@ def test_catalog_reorder_leaves_other_merchants_catalogs_alone(store, menu):
 def test_section_reorder_moves_among_its_own_siblings_only(store, menu):
     cold = SectionFactory(catalog=None, parent=menu.mains, name="Cold", position=1)
 
-    services.section_reorder(section=menu.drinks, direction="up")
-    services.section_reorder(section=cold, direction="up")
+    editor_services.section_reorder(section=menu.drinks, direction="up")
+    editor_services.section_reorder(section=cold, direction="up")
 
     top = Section.objects.filter(catalog=menu.lunch).order_by("position", "id")
     assert names(top) == ["Drinks", "Mains"]
@@ -231,14 +232,14 @@ def test_section_reorder_moves_among_its_own_siblings_only(store, menu):
 
 def test_reorder_refuses_an_unknown_direction(store, menu):
     with pytest.raises(ValueError, match="Unknown direction"):
-        services.catalog_reorder(catalog=menu.late, direction="sideways")
+        editor_services.catalog_reorder(catalog=menu.late, direction="sideways")
 
 
 # --- sections -----------------------------------------------------------------------------------
 
 
 def test_section_save_moves_a_section_to_the_end_of_its_new_place(store, menu):
-    section = services.section_save(
+    section = editor_services.section_save(
         merchant=store.merchant,
         section=menu.drinks,
         name="Drinks",
@@ -255,7 +256,7 @@ def test_section_save_moves_a_section_to_the_end_of_its_new_place(store, menu):
 
 def test_section_save_needs_exactly_one_place(store, menu):
     with pytest.raises(ValueError, match="catalog or to a parent"):
-        services.section_save(
+        editor_services.section_save(
             merchant=store.merchant, section=menu.drinks, name="Drinks", description=""
         )
 
@@ -266,7 +267,7 @@ def test_section_save_needs_exactly_one_place(store, menu):
 def test_catalog_stores_set_takes_a_catalog_off_a_store_that_sells_everything(store, menu):
     other = StoreFactory(merchant=store.merchant)
 
-    services.catalog_stores_set(catalog=menu.late, stores=[other])
+    editor_services.catalog_stores_set(catalog=menu.late, stores=[other])
 
     assert [sc.catalog for sc in StoreCatalog.objects.filter(store=store)] == [menu.lunch]
     assert not StoreCatalog.objects.filter(store=other).exists()  # still sells everything
@@ -275,7 +276,7 @@ def test_catalog_stores_set_takes_a_catalog_off_a_store_that_sells_everything(st
 def test_catalog_stores_set_back_to_every_catalog_means_no_choices(store, menu):
     StoreCatalogFactory(store=store, catalog=menu.lunch)
 
-    services.catalog_stores_set(catalog=menu.late, stores=[store])
+    editor_services.catalog_stores_set(catalog=menu.late, stores=[store])
 
     assert not StoreCatalog.objects.filter(store=store).exists()
 
@@ -284,7 +285,7 @@ def test_catalog_stores_set_refuses_to_leave_a_store_with_nothing(store, menu):
     StoreCatalogFactory(store=store, catalog=menu.late)
 
     with pytest.raises(ValidationError) as caught:
-        services.catalog_stores_set(catalog=menu.late, stores=[])
+        editor_services.catalog_stores_set(catalog=menu.late, stores=[])
 
     assert "sells only this catalog" in caught.value.message_dict["stores"][0]
     assert [sc.catalog for sc in StoreCatalog.objects.filter(store=store)] == [menu.late]
@@ -293,7 +294,7 @@ def test_catalog_stores_set_refuses_to_leave_a_store_with_nothing(store, menu):
 def test_catalog_save_creates_a_catalog_with_hours_and_stores(store, menu):
     other = StoreFactory(merchant=store.merchant)
 
-    catalog = services.catalog_save(
+    catalog = editor_services.catalog_save(
         merchant=store.merchant,
         catalog=None,
         name="Breakfast",
@@ -312,7 +313,7 @@ def test_catalog_save_creates_a_catalog_with_hours_and_stores(store, menu):
 
 def test_a_failed_catalog_save_leaves_nothing_behind(store):
     with pytest.raises(ValidationError):
-        services.catalog_save(
+        editor_services.catalog_save(
             merchant=store.merchant,
             catalog=None,
             name="Only menu",
@@ -328,7 +329,7 @@ def test_a_failed_catalog_save_leaves_nothing_behind(store):
 
 
 def test_group_option_create_adds_a_new_item_as_the_last_option(store, menu):
-    item = services.group_option_create(group=menu.size, name="Huge", price=300)
+    item = editor_services.group_option_create(group=menu.size, name="Huge", price=300)
 
     assert (item.name, item.price, item.merchant) == ("Huge", 300, store.merchant)
     assert names(group_options_list(group=menu.size)) == ["Small", "Large", "Huge"]
@@ -336,6 +337,6 @@ def test_group_option_create_adds_a_new_item_as_the_last_option(store, menu):
 
 def test_group_option_create_with_a_bad_name_adds_nothing(store, menu):
     with pytest.raises(ValidationError):
-        services.group_option_create(group=menu.size, name="", price=300)
+        editor_services.group_option_create(group=menu.size, name="", price=300)
 
     assert names(group_options_list(group=menu.size)) == ["Small", "Large"]

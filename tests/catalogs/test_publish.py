@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from catalogs.catalogset_builder import catalog_build, catalogset_content_hash
 from catalogs.models import CatalogVersion, PublishState, Trigger
-from catalogs.services import (
+from catalogs.publishing.builder import catalog_build, catalogset_content_hash
+from catalogs.publishing.services import (
     catalog_publish,
     catalog_renotify,
     catalog_republish,

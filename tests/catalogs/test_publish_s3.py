@@ -9,10 +9,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from catalogs.catalogset_builder import catalog_build
 from catalogs.models import Trigger
-from catalogs.services import catalog_publish
-from catalogs.storage import catalog_file_url
+from catalogs.publishing.builder import catalog_build
+from catalogs.publishing.services import catalog_publish
+from catalogs.publishing.storage import catalog_file_url
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_file_and_latest_urls_redirect_to_the_bucket(store, menu, bucket, client
 
 
 def test_storage_errors_become_catalog_storage_errors(store, menu, bucket, settings):
-    from catalogs.storage import CatalogStorageError
+    from catalogs.publishing.storage import CatalogStorageError
 
     settings.CATALOG_STORAGE_BUCKET = "no-such-bucket"
 

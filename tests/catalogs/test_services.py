@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalogs import services
-from catalogs.catalogset_builder import catalog_build, catalog_validate
 from catalogs.models import AvailabilityWindow, Section, SectionItem, StoreCatalog, Trigger
+from catalogs.publishing.builder import catalog_build, catalog_validate
 from tests.catalogs.menus import pid
 from tests.factories import (
     CatalogFactory,

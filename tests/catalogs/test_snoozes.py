@@ -5,12 +5,12 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 
-from catalogs.catalogset_builder import catalog_build
 from catalogs.models import ItemSnooze, Trigger
-from catalogs.services import (
+from catalogs.publishing.builder import catalog_build
+from catalogs.publishing.services import publish_debounce_release
+from catalogs.snoozes.services import (
     item_snooze,
     item_unsnooze,
-    publish_debounce_release,
     snooze_until_for_preset,
     snooze_until_next_opening,
     snoozes_expire,

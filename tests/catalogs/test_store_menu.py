@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalogs.models import CatalogVersion, ItemSnooze, PublishState, Trigger
-from catalogs.services import catalog_publish, item_price_set
+from catalogs.publishing.services import catalog_publish
+from catalogs.services import item_price_set
 from gett.models import OutboundMessage
 from tests.factories import (
     ItemFactory,
@@ -36,11 +37,11 @@ MONDAY_LATE = datetime(2026, 7, 6, 23, 30, tzinfo=LONDON)
 
 
 def _url(name: str, store, **kwargs) -> str:
-    return reverse(f"store-menu:{name}", kwargs={"store_id": store.public_id, **kwargs})
+    return reverse(name, kwargs={"store_id": store.public_id, **kwargs})
 
 
 def _snooze(client, store, item, **data):
-    return client.post(_url("snooze-item", store, item_id=item.public_id), data)
+    return client.post(_url("snoozes:item", store, item_id=item.public_id), data)
 
 
 def _notifications(store):
@@ -66,7 +67,7 @@ def staff_client(client, store):
 
 
 def test_snooze_page_lists_every_item_once_by_section_then_options(owner_client, store, menu):
-    response = owner_client.get(_url("snooze", store))
+    response = owner_client.get(_url("snoozes:list", store))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -99,13 +100,13 @@ def test_sold_out_until_the_next_opening_in_the_store_timezone(
         response = _snooze(owner_client, store, menu.cola, available="no", until="next_opening")
 
     assert response.status_code == 302
-    assert response["Location"] == _url("snooze", store) + f"#item-{menu.cola.public_id}"
+    assert response["Location"] == _url("snoozes:list", store) + f"#item-{menu.cola.public_id}"
     snooze = ItemSnooze.objects.get(store=store, item=menu.cola)
     assert snooze.until == datetime(2026, 7, 7, 11, 0, tzinfo=LONDON)  # 10:00 UTC
     assert snooze.created_by == owner.user
     assert [(s, t, u) for s, t, u, _ in publishes] == [(store.pk, "snooze", owner.user.pk)]
 
-    page = owner_client.get(_url("snooze", store)).content.decode()
+    page = owner_client.get(_url("snoozes:list", store)).content.decode()
     assert "Until tomorrow&#x27;s opening (Tue 11:00)" in page
     assert "1 sold out" in page
 
@@ -116,7 +117,7 @@ def test_sold_out_until_a_time_later_today(owner_client, store, menu):
 
     snooze = ItemSnooze.objects.get(store=store, item=menu.cola)
     assert snooze.until == datetime(2026, 7, 6, 17, 30, tzinfo=LONDON)
-    assert "Back at 17:30" in owner_client.get(_url("snooze", store)).content.decode()
+    assert "Back at 17:30" in owner_client.get(_url("snoozes:list", store)).content.decode()
 
 
 @time_machine.travel(MONDAY_NOON, tick=False)
@@ -125,14 +126,16 @@ def test_a_time_already_past_today_means_tomorrow(owner_client, store, menu):
 
     snooze = ItemSnooze.objects.get(store=store, item=menu.cola)
     assert snooze.until == datetime(2026, 7, 7, 9, 0, tzinfo=LONDON)
-    assert "Back tomorrow at 09:00" in owner_client.get(_url("snooze", store)).content.decode()
+    assert (
+        "Back tomorrow at 09:00" in owner_client.get(_url("snoozes:list", store)).content.decode()
+    )
 
 
 def test_sold_out_until_turned_back_on(owner_client, store, menu):
     _snooze(owner_client, store, menu.burger, available="no", until="manual")
 
     assert ItemSnooze.objects.get(store=store, item=menu.burger).until is None
-    assert "Until turned back on" in owner_client.get(_url("snooze", store)).content.decode()
+    assert "Until turned back on" in owner_client.get(_url("snoozes:list", store)).content.decode()
 
 
 def test_turning_an_item_back_on_ends_its_snooze(
@@ -144,7 +147,9 @@ def test_turning_an_item_back_on_ends_its_snooze(
         response = _snooze(owner_client, store, menu.cola, available="yes", q="co")
 
     assert response.status_code == 302
-    assert response["Location"] == (_url("snooze", store) + f"?q=co#item-{menu.cola.public_id}")
+    assert response["Location"] == (
+        _url("snoozes:list", store) + f"?q=co#item-{menu.cola.public_id}"
+    )
     assert not ItemSnooze.objects.filter(store=store).exists()
     assert [trigger for _, trigger, _, _ in publishes] == ["unsnooze"]
 
@@ -152,7 +157,7 @@ def test_turning_an_item_back_on_ends_its_snooze(
 @time_machine.travel(MONDAY_NOON, tick=False)
 def test_htmx_toggle_swaps_the_row_and_the_count(owner_client, store, menu):
     response = owner_client.post(
-        _url("snooze-item", store, item_id=menu.fries.public_id),
+        _url("snoozes:item", store, item_id=menu.fries.public_id),
         {"available": "no", "until": "manual"},
         headers={"HX-Request": "true"},
     )
@@ -195,7 +200,7 @@ def test_a_bad_until_choice_is_an_inline_error(owner_client, store, menu, data, 
 @time_machine.travel(MONDAY_NOON, tick=False)
 def test_a_bad_until_choice_with_htmx_comes_back_in_the_row(owner_client, store, menu):
     response = owner_client.post(
-        _url("snooze-item", store, item_id=menu.cola.public_id),
+        _url("snoozes:item", store, item_id=menu.cola.public_id),
         {"available": "no", "until": "at", "at": "half past"},
         headers={"HX-Request": "true"},
     )
@@ -217,7 +222,7 @@ def test_neither_on_nor_off_is_an_inline_error(owner_client, store, menu):
 def test_a_store_that_never_closes_offers_no_next_opening(owner_client, store, menu):
     menu.lunch.windows.update(start="00:00", end="00:00")
 
-    page = owner_client.get(_url("snooze", store)).content.decode()
+    page = owner_client.get(_url("snoozes:list", store)).content.decode()
     response = _snooze(owner_client, store, menu.cola, available="no", until="next_opening")
 
     assert 'value="next_opening"' not in page
@@ -239,14 +244,14 @@ def test_another_merchants_item_is_404(owner_client, store, menu):
 
     assert response.status_code == 404
     assert _snooze(owner_client, store, menu.cola).status_code == 400
-    unknown = owner_client.post(_url("snooze-item", store, item_id=uuid.uuid4()), {})
+    unknown = owner_client.post(_url("snoozes:item", store, item_id=uuid.uuid4()), {})
     assert unknown.status_code == 404
 
 
 def test_search_filters_items_by_name(owner_client, store, menu):
-    response = owner_client.get(_url("snooze", store), {"q": "COL"})
+    response = owner_client.get(_url("snoozes:list", store), {"q": "COL"})
     htmx = owner_client.get(
-        _url("snooze", store),
+        _url("snoozes:list", store),
         {"q": "nothing like this"},
         headers={"HX-Request": "true", "HX-Target": "snooze-groups"},
     )
@@ -259,14 +264,14 @@ def test_search_filters_items_by_name(owner_client, store, menu):
 
 
 def test_a_store_without_items_says_to_build_the_menu_first(owner_client, store):
-    page = owner_client.get(_url("snooze", store)).content.decode()
+    page = owner_client.get(_url("snoozes:list", store)).content.decode()
 
     assert "This store sells no items yet" in page
     assert "Build the menu</a>" in page
 
 
 def test_staff_see_the_empty_state_without_the_editor_link(staff_client, store):
-    page = staff_client.get(_url("snooze", store)).content.decode()
+    page = staff_client.get(_url("snoozes:list", store)).content.decode()
 
     assert "This store sells no items yet" in page
     assert "Build the menu</a>" not in page
@@ -275,7 +280,7 @@ def test_staff_see_the_empty_state_without_the_editor_link(staff_client, store):
 def test_snooze_page_query_count_does_not_grow_with_items(owner_client, store, menu):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert owner_client.get(_url("snooze", store)).status_code == 200
+            assert owner_client.get(_url("snoozes:list", store)).status_code == 200
         return len(captured)
 
     before = queries()
@@ -303,7 +308,7 @@ def test_versions_page_lists_versions_newest_first_with_their_notification(
         state=OutboundMessage.State.FAILED, attempts=8, last_error="Gett said 500 eight times"
     )
 
-    response = owner_client.get(_url("versions", store))
+    response = owner_client.get(_url("publishing:versions", store))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -317,7 +322,7 @@ def test_versions_page_lists_versions_newest_first_with_their_notification(
     assert "9 items · 4 sections · 3 modifier groups · 2 menus" in body
     assert body.count("Send to Gett again") == 1  # the current version only
     assert _url(
-        "version-diff", store, old_id=first.catalog_set_id, new_id=second.catalog_set_id
+        "publishing:version-diff", store, old_id=first.catalog_set_id, new_id=second.catalog_set_id
     ) in (body)
 
 
@@ -327,7 +332,7 @@ def test_a_delivered_notification_reads_gett_notified(owner_client, store, menu)
         state=OutboundMessage.State.DELIVERED, delivered_at=datetime.now(UTC)
     )
 
-    assert "Gett notified" in owner_client.get(_url("versions", store)).content.decode()
+    assert "Gett notified" in owner_client.get(_url("publishing:versions", store)).content.decode()
 
 
 def test_versions_page_shows_why_the_last_change_was_not_published(owner_client, store, menu):
@@ -340,7 +345,7 @@ def test_versions_page_shows_why_the_last_change_was_not_published(owner_client,
         ],
     )
 
-    body = owner_client.get(_url("versions", store)).content.decode()
+    body = owner_client.get(_url("publishing:versions", store)).content.decode()
 
     assert "Your last change was not published" in body
     assert "Size needs more options than it has." in body
@@ -349,7 +354,7 @@ def test_versions_page_shows_why_the_last_change_was_not_published(owner_client,
 
 
 def test_versions_page_without_versions(owner_client, store):
-    body = owner_client.get(_url("versions", store)).content.decode()
+    body = owner_client.get(_url("publishing:versions", store)).content.decode()
 
     assert "No menu published yet" in body
 
@@ -358,10 +363,10 @@ def test_sandbox_link_for_partner_staff_only(owner_client, owner, store, menu, s
     settings.GETT_USES_SANDBOX = True
     _publish(store)
 
-    before = owner_client.get(_url("versions", store)).content.decode()
+    before = owner_client.get(_url("publishing:versions", store)).content.decode()
     owner.user.is_staff = True
     owner.user.save()
-    after = owner_client.get(_url("versions", store)).content.decode()
+    after = owner_client.get(_url("publishing:versions", store)).content.decode()
 
     assert "See what the Gett sandbox ingested" not in before
     assert "See what the Gett sandbox ingested" in after
@@ -370,9 +375,9 @@ def test_sandbox_link_for_partner_staff_only(owner_client, owner, store, menu, s
 def test_versions_are_paginated(owner_client, store):
     _make_versions(store, 23)
 
-    first = owner_client.get(_url("versions", store)).content.decode()
-    second = owner_client.get(_url("versions", store), {"page": 2}).content.decode()
-    silly = owner_client.get(_url("versions", store), {"page": "x"})
+    first = owner_client.get(_url("publishing:versions", store)).content.decode()
+    second = owner_client.get(_url("publishing:versions", store), {"page": 2}).content.decode()
+    silly = owner_client.get(_url("publishing:versions", store), {"page": "x"})
 
     assert first.count('class="card version') == 20
     assert second.count('class="card version') == 3
@@ -383,7 +388,7 @@ def test_versions_are_paginated(owner_client, store):
 def test_versions_page_query_count_does_not_grow_with_rows(owner_client, store):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert owner_client.get(_url("versions", store)).status_code == 200
+            assert owner_client.get(_url("publishing:versions", store)).status_code == 200
         return len(captured)
 
     _make_versions(store, 21)  # two pages, as below
@@ -421,7 +426,9 @@ def test_download_returns_the_exact_stored_bytes(owner_client, store, menu, sett
     version = catalog_publish(store_id=store.pk, trigger="editor")
     stored = (tmp_path / "catalogs" / version.storage_key).read_bytes()
 
-    response = owner_client.get(_url("version-download", store, version_id=version.catalog_set_id))
+    response = owner_client.get(
+        _url("publishing:version-download", store, version_id=version.catalog_set_id)
+    )
 
     assert response.status_code == 200
     assert response.content == stored
@@ -434,7 +441,9 @@ def test_download_of_a_file_no_longer_stored_is_404(owner_client, store):
     _make_versions(store, 1)
     version = CatalogVersion.objects.get()
 
-    response = owner_client.get(_url("version-download", store, version_id=version.catalog_set_id))
+    response = owner_client.get(
+        _url("publishing:version-download", store, version_id=version.catalog_set_id)
+    )
 
     assert response.status_code == 404
 
@@ -447,11 +456,12 @@ def test_resend_creates_a_new_catalog_notification(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(
-            _url("version-resend", store, version_id=version.catalog_set_id), {"page": "1"}
+            _url("publishing:version-resend", store, version_id=version.catalog_set_id),
+            {"page": "1"},
         )
 
     assert response.status_code == 302
-    assert response["Location"] == _url("versions", store) + "?page=1"
+    assert response["Location"] == _url("publishing:versions", store) + "?page=1"
     (new,) = _notifications(store).exclude(pk__in=before)
     assert new.payload == {"callbackUrl": version.url}
     assert new.state == OutboundMessage.State.PENDING
@@ -464,11 +474,13 @@ def test_staff_cannot_resend(staff_client, store, menu):
     version = _publish(store)
     count = _notifications(store).count()
 
-    response = staff_client.post(_url("version-resend", store, version_id=version.catalog_set_id))
+    response = staff_client.post(
+        _url("publishing:version-resend", store, version_id=version.catalog_set_id)
+    )
 
     assert response.status_code == 403
     assert _notifications(store).count() == count
-    page = staff_client.get(_url("versions", store)).content.decode()
+    page = staff_client.get(_url("publishing:versions", store)).content.decode()
     assert "Send to Gett again" not in page
 
 
@@ -479,7 +491,7 @@ def test_only_the_current_version_can_be_resent(owner_client, store, menu):
     count = _notifications(store).count()
 
     response = owner_client.post(
-        _url("version-resend", store, version_id=old.catalog_set_id), follow=True
+        _url("publishing:version-resend", store, version_id=old.catalog_set_id), follow=True
     )
 
     assert "Only the current menu can be sent to Gett again" in response.content.decode()
@@ -492,7 +504,7 @@ def test_diff_view_shows_a_price_change_between_two_published_versions(owner_cli
     new = _publish(store)
 
     response = owner_client.get(
-        _url("version-diff", store, old_id=old.catalog_set_id, new_id=new.catalog_set_id)
+        _url("publishing:version-diff", store, old_id=old.catalog_set_id, new_id=new.catalog_set_id)
     )
 
     assert response.status_code == 200
@@ -506,7 +518,12 @@ def test_diff_of_a_version_with_itself_has_no_differences(owner_client, store, m
     version = _publish(store)
 
     response = owner_client.get(
-        _url("version-diff", store, old_id=version.catalog_set_id, new_id=version.catalog_set_id)
+        _url(
+            "publishing:version-diff",
+            store,
+            old_id=version.catalog_set_id,
+            new_id=version.catalog_set_id,
+        )
     )
 
     assert "No differences" in response.content.decode()
@@ -518,18 +535,19 @@ def test_compare_puts_the_older_version_first(owner_client, store, menu):
     new = _publish(store)
 
     response = owner_client.get(
-        _url("version-compare", store), {"a": new.catalog_set_id, "b": old.catalog_set_id}
+        _url("publishing:version-compare", store),
+        {"a": new.catalog_set_id, "b": old.catalog_set_id},
     )
 
     assert response.status_code == 302
     assert response["Location"] == _url(
-        "version-diff", store, old_id=old.catalog_set_id, new_id=new.catalog_set_id
+        "publishing:version-diff", store, old_id=old.catalog_set_id, new_id=new.catalog_set_id
     )
 
 
 @pytest.mark.parametrize("query", [{}, {"a": "nope", "b": "1"}, {"a": str(uuid.uuid4())}])
 def test_compare_without_two_versions_goes_back_with_a_message(owner_client, store, query):
-    response = owner_client.get(_url("version-compare", store), query, follow=True)
+    response = owner_client.get(_url("publishing:version-compare", store), query, follow=True)
 
     assert response.status_code == 200
     assert "Choose two versions to compare" in response.content.decode()
@@ -542,27 +560,27 @@ def test_unknown_versions_and_other_stores_versions_are_404(owner_client, store,
     mine, theirs, unknown = version.catalog_set_id, sister_version.catalog_set_id, uuid.uuid4()
 
     for url in (
-        _url("version-download", store, version_id=unknown),
-        _url("version-download", store, version_id=theirs),
-        _url("version-diff", store, old_id=mine, new_id=theirs),
-        _url("version-diff", store, old_id=unknown, new_id=mine),
-        _url("version-compare", store) + f"?a={mine}&b={theirs}",
+        _url("publishing:version-download", store, version_id=unknown),
+        _url("publishing:version-download", store, version_id=theirs),
+        _url("publishing:version-diff", store, old_id=mine, new_id=theirs),
+        _url("publishing:version-diff", store, old_id=unknown, new_id=mine),
+        _url("publishing:version-compare", store) + f"?a={mine}&b={theirs}",
     ):
         assert owner_client.get(url).status_code == 404, url
-    resend = owner_client.post(_url("version-resend", store, version_id=theirs))
+    resend = owner_client.post(_url("publishing:version-resend", store, version_id=theirs))
     assert resend.status_code == 404
 
 
 @pytest.mark.parametrize(
     ("method", "name", "extra"),
     [
-        ("get", "snooze", {}),
-        ("post", "snooze-item", {"item_id": "item"}),
-        ("get", "versions", {}),
-        ("get", "version-compare", {}),
-        ("get", "version-download", {"version_id": "version"}),
-        ("post", "version-resend", {"version_id": "version"}),
-        ("get", "version-diff", {"old_id": "version", "new_id": "version"}),
+        ("get", "snoozes:list", {}),
+        ("post", "snoozes:item", {"item_id": "item"}),
+        ("get", "publishing:versions", {}),
+        ("get", "publishing:version-compare", {}),
+        ("get", "publishing:version-download", {"version_id": "version"}),
+        ("post", "publishing:version-resend", {"version_id": "version"}),
+        ("get", "publishing:version-diff", {"old_id": "version", "new_id": "version"}),
     ],
 )
 def test_another_merchants_store_is_404_on_every_url(owner_client, menu, method, name, extra):
@@ -579,7 +597,7 @@ def test_another_merchants_store_is_404_on_every_url(owner_client, menu, method,
 
 
 def test_pages_need_a_login(client, store):
-    response = client.get(_url("snooze", store))
+    response = client.get(_url("snoozes:list", store))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -595,8 +613,8 @@ def test_store_page_shows_the_menu_card(owner_client, store, menu):
     body = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
 
     assert 'id="menu-heading">Menu</h2>' in body
-    assert _url("snooze", store) in body
-    assert _url("versions", store) in body
+    assert _url("snoozes:list", store) in body
+    assert _url("publishing:versions", store) in body
     assert "1 item sold out" in body
     assert "Current menu published" in body
     assert "Edit menu" in body

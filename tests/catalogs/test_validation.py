@@ -4,9 +4,9 @@ import copy
 
 import pytest
 
-from catalogs.catalogset_builder import catalog_build, catalog_validate
 from catalogs.models import CatalogVersion, PublishState, Trigger
-from catalogs.services import catalog_publish
+from catalogs.publishing.builder import catalog_build, catalog_validate
+from catalogs.publishing.services import catalog_publish
 from gett.models import OutboundMessage
 from stores.models import Store
 from tests.catalogs.menus import pid

@@ -4,7 +4,7 @@ import uuid
 import pytest
 
 from catalogs.models import Trigger
-from catalogs.services import catalog_publish
+from catalogs.publishing.services import catalog_publish
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db

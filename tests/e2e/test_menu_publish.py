@@ -9,6 +9,7 @@ import pytest
 
 from catalogs import services as menu
 from catalogs.models import CatalogVersion
+from catalogs.publishing import services as publishing_services
 from gett.sandbox.models import SandboxCatalogIngestion
 from gett.sandbox.services import store_provision
 from tests.factories import MembershipFactory, StoreFactory
@@ -40,7 +41,7 @@ def test_a_price_change_in_the_editor_becomes_a_new_version_gett_accepts(stack, 
     pizzas = menu.section_create(merchant=merchant, name="Pizzas", catalog=dinner)
     margherita = menu.item_create(merchant=merchant, name="Margherita", price=950)
     menu.section_items_set(section=pizzas, items=[margherita])
-    first = menu.catalog_publish(store_id=store.pk, trigger="editor")
+    first = publishing_services.catalog_publish(store_id=store.pk, trigger="editor")
     assert first is not None
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from gett import catalogset
-from gett.catalogset import (
-    CatalogProblem,
-    catalogset_counts,
-    catalogset_problems,
-    load_schema,
-)
+from gett.catalogset import paths, rules, schema
+from gett.catalogset.paths import CatalogProblem
+from gett.catalogset.schema import load_schema
+from gett.catalogset.validation import catalogset_counts, catalogset_problems
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
@@ -300,8 +297,8 @@ def test_schema_problems_are_those_of_a_full_jsonschema_run():
     doc["catalogs"]["late"]["availability"] = [{"dayOfWeek": "Funday", "start": "24:00:00"}]
     doc["catalogs"]["all-day"]["availability"] = {}
 
-    full = Draft202012Validator(load_schema(), format_checker=catalogset.FORMAT_CHECKER)
-    expected = [catalogset._schema_problem(error, doc) for error in full.iter_errors(doc)]
+    full = Draft202012Validator(load_schema(), format_checker=schema.FORMAT_CHECKER)
+    expected = [schema._schema_problem(error, doc) for error in full.iter_errors(doc)]
     found = [problem for problem in catalogset_problems(doc) if problem.code == "SCHEMA"]
 
     assert sorted(found, key=repr) == sorted(expected, key=repr)
@@ -310,7 +307,7 @@ def test_schema_problems_are_those_of_a_full_jsonschema_run():
 
 def test_fast_schema_checks_understand_the_whole_schema():
     # If the schema grows a keyword they do not know, validation still works but gets slow.
-    assert catalogset._fast_schema() is not None
+    assert schema._fast_schema() is not None
 
 
 # Keywords fastjsonschema checks exactly as jsonschema does for this schema. A new one needs a
@@ -333,11 +330,11 @@ def _schemas(schema):
 
 
 def test_schema_uses_only_keywords_fastjsonschema_checks_like_jsonschema():
-    for schema in _schemas(load_schema()):
-        assert set(schema) <= FAST_KEYWORDS, schema
-        if "$ref" in schema:
+    for subschema in _schemas(load_schema()):
+        assert set(subschema) <= FAST_KEYWORDS, subschema
+        if "$ref" in subschema:
             # fastjsonschema ignores the siblings of $ref; draft 2020-12 applies them.
-            assert set(schema) <= {"$ref", "description", "title"}, schema
+            assert set(subschema) <= {"$ref", "description", "title"}, subschema
 
 
 def test_fast_gate_lets_through_no_broken_entity_on_a_large_menu():
@@ -557,7 +554,7 @@ def test_maximum_above_number_of_options_is_a_problem():
 
 
 def test_maximum_above_number_of_options_is_allowed_when_options_repeat(monkeypatch):
-    monkeypatch.setattr(catalogset, "ALLOW_MAX_ABOVE_OPTION_COUNT", True)
+    monkeypatch.setattr(rules, "ALLOW_MAX_ABOVE_OPTION_COUNT", True)
     doc = burger_menu()
     side = doc["modifierGroups"]["side"]
     side["maxSelections"] = side["maximumAllowed"] = 3
@@ -792,7 +789,7 @@ def test_wrong_types_anywhere_never_raise():
     )
     original["items"]["fries"]["modifierGroupIds"] = ["seasoning"]
     original["items"]["salad"]["imageUrl"] = "https://cdn.example.com/salad.png"
-    full = Draft202012Validator(load_schema(), format_checker=catalogset.FORMAT_CHECKER)
+    full = Draft202012Validator(load_schema(), format_checker=schema.FORMAT_CHECKER)
     for path in list(_every_location(original))[1:]:
         for wrong in WRONG_VALUES:
             doc = copy.deepcopy(original)
@@ -806,7 +803,7 @@ def test_wrong_types_anywhere_never_raise():
             assert all(isinstance(p, CatalogProblem) for p in problems)
             # The fast schema checks let through nothing jsonschema would catch. (A NaN price
             # passes jsonschema; it is reported on top.)
-            expected = [catalogset._schema_problem(e, doc) for e in full.iter_errors(doc)]
+            expected = [schema._schema_problem(e, doc) for e in full.iter_errors(doc)]
             found = [
                 p
                 for p in problems
@@ -819,7 +816,7 @@ def test_wrong_types_anywhere_never_raise():
 
 
 def _fast_says_valid(doc):
-    return catalogset._is_valid(catalogset._fast_schema(), doc)
+    return schema._is_valid(schema._fast_schema(), doc)
 
 
 class _Dict(dict):
@@ -866,16 +863,16 @@ def test_plain_gate_accepts_nothing_fastjsonschema_rejects(dictionary, key, fiel
         missing[dictionary][key].pop(field, None)
 
     for candidate in (doc, missing):
-        if catalogset._plainly_valid(candidate):
+        if schema._plainly_valid(candidate):
             assert _fast_says_valid(candidate)
         # Whatever the gate says, the answer is that of fastjsonschema then jsonschema.
-        assert catalogset._schema_problems(candidate) == (
+        assert schema.schema_problems(candidate) == (
             []
             if _fast_says_valid(candidate)
             else [
-                catalogset._schema_problem(error, candidate)
-                for error in catalogset._schema_validator().iter_errors(
-                    catalogset._entities_to_check(candidate)
+                schema._schema_problem(error, candidate)
+                for error in schema._schema_validator().iter_errors(
+                    schema._entities_to_check(candidate)
                 )
             ]
         )
@@ -899,31 +896,31 @@ def test_plain_gate_rejects_what_the_schema_rejects_outside_entities(change):
     doc = burger_menu()
     change(doc)
 
-    assert not catalogset._plainly_valid(doc)
+    assert not schema._plainly_valid(doc)
     assert not _fast_says_valid(doc)
 
 
 def test_plain_gate_takes_valid_menus_and_is_written_for_this_schema():
     # A change to the schema file turns the gate off: check the gate against the new schema,
     # then update SCHEMA_FILE_SHA256.
-    assert catalogset._plain_gate_applies()
-    assert catalogset._plainly_valid(burger_menu())
-    assert catalogset._plainly_valid(large_menu(items=50))
+    assert schema._plain_gate_applies()
+    assert schema._plainly_valid(burger_menu())
+    assert schema._plainly_valid(large_menu(items=50))
     with_image = burger_menu()
     with_image["items"]["burger"] |= {"imageUrl": "https://cdn.example.com/b.png"}
     with_image["items"]["burger"]["description"] = None
-    assert catalogset._plainly_valid(with_image)
+    assert schema._plainly_valid(with_image)
 
 
 def test_plain_gate_is_off_for_another_schema(monkeypatch):
-    monkeypatch.setattr(catalogset, "SCHEMA_FILE_SHA256", "0" * 64)
-    catalogset._plain_gate_applies.cache_clear()
+    monkeypatch.setattr(schema, "SCHEMA_FILE_SHA256", "0" * 64)
+    schema._plain_gate_applies.cache_clear()
     try:
-        assert not catalogset._plainly_valid(burger_menu())
+        assert not schema._plainly_valid(burger_menu())
         assert catalogset_problems(burger_menu()) == []
     finally:
         monkeypatch.undo()
-        catalogset._plain_gate_applies.cache_clear()
+        schema._plain_gate_applies.cache_clear()
 
 
 def _random_modifier_menu(rng):
@@ -948,19 +945,19 @@ def test_acyclicity_check_agrees_with_the_cycle_search():
     seen = {True: 0, False: 0}
     for _ in range(3000):
         doc = _random_modifier_menu(rng)
-        checked = catalogset._Menu(doc)
+        checked = rules.Menu(doc)
         acyclic = checked._modifiers_are_acyclic()
         seen[acyclic] += 1
-        nodes = [(catalogset.ITEM, key) for key in checked.entities[catalogset.ITEM]]
-        nodes += [(catalogset.GROUP, key) for key in checked.entities[catalogset.GROUP]]
+        nodes = [(paths.ITEM, key) for key in checked.entities[paths.ITEM]]
+        nodes += [(paths.GROUP, key) for key in checked.entities[paths.GROUP]]
 
         def successors(node, checked=checked):
             kind, key = node
-            if kind is catalogset.ITEM:
-                found = checked.successors(kind, key, "modifierGroupIds", catalogset.GROUP)
-                return [(i, (catalogset.GROUP, g)) for i, g in found]
-            found = checked.successors(kind, key, "itemIds", catalogset.ITEM)
-            return [(i, (catalogset.ITEM, it)) for i, it in found]
+            if kind is paths.ITEM:
+                found = checked.successors(kind, key, "modifierGroupIds", paths.GROUP)
+                return [(i, (paths.GROUP, g)) for i, g in found]
+            found = checked.successors(kind, key, "itemIds", paths.ITEM)
+            return [(i, (paths.ITEM, it)) for i, it in found]
 
-        assert acyclic == (not list(catalogset._closing_edges(nodes, successors)))
+        assert acyclic == (not list(rules._closing_edges(nodes, successors)))
     assert seen[True] > 300 and seen[False] > 300

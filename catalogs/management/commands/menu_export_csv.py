@@ -1,10 +1,10 @@
-"""Write a merchant's items and prices as CSV (the format is described in `catalogs.csv_io`)."""
+"""Write a merchant's items and prices as CSV (the format is in `catalogs.csv.services`)."""
 
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalogs.csv_io import menu_csv_export
+from catalogs.csv.services import menu_csv_export
 from stores.models import Merchant
 
 

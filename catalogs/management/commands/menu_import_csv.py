@@ -1,11 +1,11 @@
-"""Import a merchant's items and prices from CSV: all rows or none (see `catalogs.csv_io`)."""
+"""Import a merchant's items and prices from CSV: all rows or none (see `catalogs.csv.services`)."""
 
 import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalogs.csv_io import menu_csv_apply, menu_csv_read
+from catalogs.csv.services import menu_csv_apply, menu_csv_read
 from catalogs.management.commands.menu_export_csv import merchant_from_option
 
 

@@ -42,7 +42,8 @@ class _Unorderable(Exception):
 def group_limits(group: dict[str, Any]) -> tuple[int, int | None]:
     """A modifier group's (minimum, maximum) selections; None is "no maximum".
 
-    Both spellings are read (REFERENCE §17.3); the current portal's wins, as in gett.catalogset.
+    Both spellings are read (REFERENCE §17.3); the current portal's wins, as in
+    `gett.catalogset.rules`.
     """
 
     def count(new: str, old: str) -> int | None:

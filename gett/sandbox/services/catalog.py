@@ -2,7 +2,8 @@
 
 A notification (or an onboarding step) records a `SandboxCatalogIngestion` and enqueues the pull
 on commit. The pull runs in a Celery task: it claims the row with a conditional update, downloads
-the file over HTTP (`partner_http`), checks it with `gett.catalogset`, and records the outcome.
+the file over HTTP (`partner_http`), checks it with `gett.catalogset.validation`, and records the
+outcome.
 The newest accepted document per partner store is what the sandbox sells from.
 """
 
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gett.catalogset import catalogset_counts, catalogset_problems
+from gett.catalogset.validation import catalogset_counts, catalogset_problems
 from gett.sandbox import partner_http
 from gett.sandbox.models import SandboxCatalogIngestion, SandboxOnboarding, SandboxStore
 from gett.sandbox.problems import Problem, validation_failed

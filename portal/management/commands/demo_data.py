@@ -10,7 +10,7 @@ from django.db import transaction
 
 from catalogs import services as menu
 from catalogs.models import Catalog, Trigger
-from catalogs.services import catalog_publish
+from catalogs.publishing.services import catalog_publish
 from stores.models import Membership, Merchant, Store
 
 DEMO_NAMESPACE = uuid.UUID("6f1d9c2e-0b7a-4c55-9d43-5b0e3c7a9f10")

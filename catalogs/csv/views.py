@@ -1,0 +1,179 @@
+"""Menu CSV pages for owners and managers: download the items, upload changes, preview, confirm.
+
+The preview page carries the uploaded text back in a signed, compressed field, so confirming
+needs no server-side state; confirming reads the file again against the menu as it is then and
+applies it only if the changes are the ones the preview showed (`ImportPlan.digest`).
+"""
+
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalogs.csv.services import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    CsvFileError,
+    ImportPlan,
+    csv_decode,
+    menu_csv_apply,
+    menu_csv_export,
+    menu_csv_read,
+)
+from stores.models import Membership
+from stores.views import get_membership
+
+logger = logging.getLogger(__name__)
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+PREVIEW_MAX_AGE = 60 * 60  # seconds a preview can be confirmed
+PREVIEW_ROWS = 500  # changes and errors listed on the preview page
+_SALT = "catalogs.csv-import"
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with the columns of an export, 2 MB at most.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file must be 2 MB or smaller.")
+        try:
+            return csv_decode(upload.read())
+        except CsvFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class CsvConfirmForm(forms.Form):
+    payload = forms.CharField(widget=forms.HiddenInput)
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+def _require_menu_editor(request: HttpRequest) -> Membership:
+    membership = get_membership(request)
+    if not membership.can_edit_stores:  # owners and managers edit menus
+        # Like every editor page: a 404, not a 403 with a logged traceback.
+        raise Http404("Only owners and managers can import and export the menu.")
+    return membership
+
+
+@login_required
+@require_GET
+def csv_export(request: HttpRequest) -> HttpResponse:
+    merchant = _require_menu_editor(request).merchant
+    # With a BOM, Excel reads the file as UTF-8 (accents and symbols intact).
+    response = HttpResponse("\ufeff" + menu_csv_export(merchant=merchant))
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    filename = f"menu-{slugify(merchant.name) or 'items'}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def csv_import(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form. POST: check the file and show what it would change."""
+    merchant = _require_menu_editor(request).merchant
+    if request.method == "GET":
+        return _render_upload(request, CsvUploadForm())
+    form = CsvUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_upload(request, form, status=400)
+    text = form.cleaned_data["file"]
+    plan = menu_csv_read(merchant=merchant, data=text)
+    payload = signing.dumps(
+        {"merchant": str(merchant.public_id), "csv": text}, salt=_SALT, compress=True
+    )
+    return _render_preview(request, plan, payload, status=200 if plan.is_valid else 400)
+
+
+@login_required
+@require_POST
+def csv_import_confirm(request: HttpRequest) -> HttpResponse:
+    merchant = _require_menu_editor(request).merchant
+    form = CsvConfirmForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise signing.BadSignature("incomplete form")
+        payload = signing.loads(form.cleaned_data["payload"], salt=_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.SignatureExpired:
+        messages.error(request, "That preview is more than an hour old. Upload the file again.")
+        return redirect("menu-csv:import")
+    except signing.BadSignature:
+        messages.error(request, "That preview could not be read. Upload the file again.")
+        return redirect("menu-csv:import")
+    if payload.get("merchant") != str(merchant.public_id):
+        # The user switched merchant between the preview and the confirmation.
+        messages.error(request, f"That file was checked for another merchant than {merchant}.")
+        return redirect("menu-csv:import")
+
+    plan = menu_csv_read(merchant=merchant, data=payload["csv"])
+    if not plan.is_valid or plan.digest() != form.cleaned_data["digest"]:
+        messages.warning(
+            request, "The menu changed since this preview. Check the changes again, then confirm."
+        )
+        return _render_preview(request, plan, form.cleaned_data["payload"], status=409)
+    if not plan.changes:
+        messages.info(request, "Nothing to import: the file matches the menu.")
+        return redirect("menu-csv:import")
+    menu_csv_apply(plan=plan, user=request.user)
+    logger.info("menu CSV imported for merchant %s: %s", merchant.public_id, plan.counts())
+    messages.success(request, f"Imported. {plan.summary()}. Your stores' menus publish shortly.")
+    return redirect("menu-csv:import")
+
+
+def _render_upload(request, form: CsvUploadForm, status: int = 200) -> HttpResponse:
+    context = {"form": form, "columns": COLUMNS, "required_columns": REQUIRED_COLUMNS}
+    return render(request, "catalogs/csv/import.html", context, status=status)
+
+
+def _render_preview(request, plan: ImportPlan, payload: str, status: int) -> HttpResponse:
+    confirm = CsvConfirmForm(initial={"payload": payload, "digest": plan.digest()})
+    context = {
+        "plan": plan,
+        "confirm_form": confirm,
+        "changes": _change_lines(plan, limit=PREVIEW_ROWS),
+        "errors": plan.errors[:PREVIEW_ROWS],
+        "limit": PREVIEW_ROWS,
+    }
+    return render(request, "catalogs/csv/preview.html", context, status=status)
+
+
+def _change_lines(plan: ImportPlan, *, limit: int) -> list[tuple[int, str, list[str]]]:
+    """(row, item name, what changes) for the preview table."""
+    show = plan.money.show
+    out = []
+    for change in plan.changes[:limit]:
+        if change.is_new:
+            lines = [f"New item at {show(change.price)}"]
+            if change.sections:
+                lines.append(f"In {', '.join(s.name for s in change.sections)}")
+            if change.groups:
+                lines.append(f"Modifier groups: {', '.join(g.name for g in change.groups)}")
+        else:
+            item, lines = change.item, []
+            if "name" in change.kinds:
+                lines.append(f"Name: {item.name} → {change.name}")
+            if "description" in change.kinds:
+                lines.append("Description changed")
+            if "price" in change.kinds:
+                lines.append(f"Price: {show(item.price)} → {show(change.price)}")
+            if "sections" in change.kinds:
+                names = ", ".join(s.name for s in change.sections) or "none"
+                lines.append(f"Sections: {names}")
+            if "modifier_groups" in change.kinds:
+                names = ", ".join(g.name for g in change.groups) or "none"
+                lines.append(f"Modifier groups: {names}")
+        out.append((change.row, change.name, lines))
+    return out

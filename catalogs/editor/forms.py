@@ -1,0 +1,486 @@
+"""Forms of the merchant menu editor (`catalogs.editor.views`).
+
+They parse and check what people type; the views hand the cleaned values to the services in
+`catalogs.services`. Choices (sections, groups, items) come from the view, already scoped to the
+user's merchant, so a form never offers or accepts another merchant's objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+
+from catalogs.models import MIDNIGHT, AvailabilityWindow
+from gett.wire import minor_digits
+from stores.models import Merchant, Store
+from stores.templatetags.money import money
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
+MAX_PRICE_DIGITS = 9  # Item.price must stay below 2**31 minor units
+
+
+# --- money ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuMoney:
+    """How the editor shows and reads item prices.
+
+    A merchant's menu is shared by its stores and `Item.price` is in minor units, read in each
+    store's own currency (see `catalogs.publishing.builder`). The editor shows prices in the
+    currency of the merchant's stores when they all use the same one, and as plain decimals
+    (with the first store's number of decimal places) when they differ.
+    """
+
+    currency: str | None  # None: the stores use different currencies (or there is no store)
+    digits: int
+    currencies: tuple[str, ...] = ()
+
+    def show(self, minor: int) -> str:
+        if self.currency:
+            return money(minor, self.currency)
+        return f"{Decimal(minor).scaleb(-self.digits):.{self.digits}f}"
+
+    def to_major(self, minor: int) -> Decimal:
+        return Decimal(minor).scaleb(-self.digits)
+
+    def to_minor(self, major: Decimal) -> int:
+        """Major units (14.5) to minor units (1450), rounded half up to the minor unit."""
+        return int(major.scaleb(self.digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    @property
+    def note(self) -> str:
+        if self.currency:
+            return f"Prices are in {self.currency}."
+        if self.currencies:
+            return (
+                f"Your stores use different currencies ({', '.join(self.currencies)}): a price "
+                "is read in each store's own currency (14.50 is 14.50 in every store)."
+            )
+        return "Prices are read in the currency of each store."
+
+
+def menu_money(merchant: Merchant) -> MenuMoney:
+    """The one place that decides how the editor shows a merchant's prices."""
+    currencies = list(
+        Store.objects.filter(merchant=merchant).order_by("pk").values_list("currency", flat=True)
+    )
+    distinct = tuple(dict.fromkeys(currencies))
+    if len(distinct) == 1:
+        return MenuMoney(
+            currency=distinct[0], digits=minor_digits(distinct[0]), currencies=distinct
+        )
+    digits = minor_digits(currencies[0]) if currencies else 2
+    return MenuMoney(currency=None, digits=digits, currencies=distinct)
+
+
+class PriceField(forms.DecimalField):
+    """A price typed in major units (14.50); `MenuMoney.to_minor` turns it into minor units."""
+
+    def __init__(self, *, menu_money: MenuMoney, **kwargs):
+        digits = menu_money.digits
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_digits", MAX_PRICE_DIGITS)
+        kwargs.setdefault("decimal_places", digits)
+        kwargs.setdefault(
+            "label", f"Price ({menu_money.currency})" if menu_money.currency else "Price"
+        )
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 10}),
+        )
+        super().__init__(**kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "required": "Enter a price (0 for free).",
+            "invalid": "Enter a price as a number, like 14.50.",
+            "min_value": "A price cannot be negative.",
+            "max_decimal_places": (
+                f"Use at most {digits} decimal place{'s' if digits != 1 else ''}."
+                if digits
+                else "This currency has no decimal places."
+            ),
+            "max_digits": "That price is too large.",
+            "max_whole_digits": "That price is too large.",
+        }
+
+
+# --- catalogs -----------------------------------------------------------------------------------
+
+
+class CatalogForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Give the catalog a name, such as “Lunch” or “All day”."},
+    )
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    stores = forms.ModelMultipleChoiceField(
+        label="Stores that sell it",
+        queryset=Store.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A store that sells every catalog also sells catalogs you add later.",
+    )
+
+    def __init__(self, *args, merchant: Merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stores"].queryset = Store.objects.filter(merchant=merchant).order_by("name")
+
+
+WINDOW_DAY_CHOICES = [
+    ("", "Choose a day…"),
+    *[(str(value), label) for value, label in AvailabilityWindow.Weekday.choices],
+    ("daily", "Every day"),
+    ("weekdays", "Monday to Friday"),
+    ("weekend", "Saturday and Sunday"),
+]
+WINDOW_DAY_GROUPS = {"daily": range(7), "weekdays": range(5), "weekend": range(5, 7)}
+
+
+class WindowForm(forms.Form):
+    """One row of opening hours: a day (or several), a start and an end."""
+
+    # Not `required`: a blank row is simply no row (see BaseWindowFormSet); `clean` asks for
+    # what is missing from a row that was started.
+    day = forms.ChoiceField(choices=WINDOW_DAY_CHOICES, required=False)
+    start = forms.TimeField(
+        label="Opens",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter a time like 11:30."},
+    )
+    end = forms.TimeField(
+        label="Closes",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter a time like 22:00."},
+    )
+    MISSING = {
+        "day": "Choose a day.",
+        "start": "Enter when it opens.",
+        "end": "Enter when it closes.",
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, message in self.MISSING.items():
+            if name not in self.errors and cleaned.get(name) in (None, ""):
+                self.add_error(name, message)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is not None and end is not None and start == end and end != MIDNIGHT:
+            self.add_error(
+                "end",
+                "It closes when it opens. For the whole day use 00:00 to 00:00.",
+            )
+        return cleaned
+
+    @property
+    def crosses_midnight(self) -> bool:
+        """For the row's note; the data typed (bound) or the saved window (initial)."""
+        if self.is_bound and self.is_valid():
+            start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        else:
+            start, end = self.initial.get("start"), self.initial.get("end")
+        return bool(start and end is not None and end != MIDNIGHT and start > end)
+
+    def windows(self) -> list[tuple[int, object, object]]:
+        """(weekday, start, end) for each day this row stands for."""
+        day = self.cleaned_data["day"]
+        days = WINDOW_DAY_GROUPS.get(day, [int(day)] if day.isdigit() else [])
+        return [(weekday, self.cleaned_data["start"], self.cleaned_data["end"]) for weekday in days]
+
+
+class BaseWindowFormSet(forms.BaseFormSet):
+    """Opening hours rows. Bind it without `initial`: a row left blank is then no row."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.empty_permitted = True
+        form.use_required_attribute = False
+        return form
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove"
+
+    def windows(self) -> list[tuple[int, object, object]]:
+        rows = []
+        for form in self.forms:
+            if not form.has_changed() or self._should_delete_form(form):
+                continue
+            rows.extend(form.windows())
+        # One row per (day, start, end): a repeat would only publish twice the same hours.
+        return sorted(set(rows), key=lambda w: (w[0], w[1], w[2]))
+
+
+WindowFormSet = forms.formset_factory(
+    WindowForm,
+    formset=BaseWindowFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=70,
+    validate_max=True,
+)
+
+
+def window_initial(windows) -> list[dict]:
+    return [{"day": str(w.weekday), "start": w.start, "end": w.end} for w in windows]
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+class SectionForm(forms.Form):
+    """`place` is where the section sits: "catalog:<public_id>" or "section:<public_id>"."""
+
+    name = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Give the section a name, such as “Pizzas” or “Drinks”."},
+    )
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    place = forms.ChoiceField(
+        label="Inside",
+        help_text="A catalog (a top-level section) or another section (a sub-section).",
+        error_messages={"required": "Choose the catalog or section it belongs to."},
+    )
+
+    def __init__(self, *args, places: dict, choices: list, **kwargs):
+        """`places`: value -> Catalog or Section; `choices`: grouped (label, [(value, label)])."""
+        super().__init__(*args, **kwargs)
+        self.places = places
+        self.fields["place"].choices = [("", "Choose…"), *choices]
+
+    def clean_place(self):
+        return self.places[self.cleaned_data["place"]]
+
+
+# --- items --------------------------------------------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    name = forms.CharField(max_length=200, error_messages={"required": "Give the item a name."})
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    image = forms.ImageField(
+        label="Upload a picture",
+        required=False,
+        help_text="JPEG, PNG, WebP or GIF, 2 MB at most.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        error_messages={
+            "invalid_image": "This file is not a picture we can read. Use a JPEG, PNG, WebP "
+            "or GIF image.",
+            "invalid_extension": "Use a JPEG, PNG, WebP or GIF image.",
+        },
+    )
+    remove_image = forms.BooleanField(label="Remove the picture", required=False)
+    sections = forms.MultipleChoiceField(
+        label="Sections it is in",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An item in no section is not on sale on its own (it can still be an option).",
+    )
+    groups = forms.MultipleChoiceField(
+        label="Modifier groups",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choices offered with this item, such as Size or Toppings. Change their order "
+        "below the form.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        menu_money: MenuMoney,
+        sections: list[tuple[str, str, object]],
+        groups: list[tuple[str, str, object]],
+        **kwargs,
+    ):
+        """`sections` and `groups`: (public_id, label, object) in the order to offer them."""
+        super().__init__(*args, **kwargs)
+        self.menu_money = menu_money
+        # Only worth saying when the stores' currencies differ ("Price (GBP)" says the rest).
+        note = "" if menu_money.currency else menu_money.note
+        self.fields["price"] = PriceField(menu_money=menu_money, help_text=note)
+        self.order_fields(["name", "price", "description"])
+        self.section_objects = {value: obj for value, _, obj in sections}
+        self.group_objects = {value: obj for value, _, obj in groups}
+        self.fields["sections"].choices = [(value, label) for value, label, _ in sections]
+        self.fields["groups"].choices = [(value, label) for value, label, _ in groups]
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if not image:
+            return image
+        if image.size > MAX_IMAGE_BYTES:
+            raise forms.ValidationError(
+                f"The picture is {image.size / 1024 / 1024:.1f} MB; it must be 2 MB or smaller."
+            )
+        kind = getattr(getattr(image, "image", None), "format", None)
+        if kind not in IMAGE_FORMATS:
+            raise forms.ValidationError("Use a JPEG, PNG, WebP or GIF image.")
+        return image
+
+    def clean_sections(self):
+        return [self.section_objects[value] for value in self.cleaned_data["sections"]]
+
+    def clean_groups(self):
+        return [self.group_objects[value] for value in self.cleaned_data["groups"]]
+
+    @property
+    def price_minor(self) -> int:
+        return self.menu_money.to_minor(self.cleaned_data["price"])
+
+
+# --- modifier groups ------------------------------------------------------------------------------
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Give the group a name, such as “Size” or “Toppings”."},
+    )
+    min_selections = forms.IntegerField(
+        label="Minimum choices",
+        min_value=0,
+        max_value=99,
+        initial=0,
+        help_text="0 makes the group optional; 1 or more makes it required.",
+        error_messages={
+            "required": "Enter the fewest options a customer must choose (0 for optional).",
+            "min_value": "The minimum cannot be negative.",
+        },
+    )
+    max_selections = forms.IntegerField(
+        label="Maximum choices",
+        min_value=1,
+        max_value=99,
+        initial=1,
+        help_text="The most options a customer may choose.",
+        error_messages={
+            "required": "Enter the most options a customer may choose.",
+            "min_value": "The maximum must be at least 1.",
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_selections"), cleaned.get("max_selections")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "min_selections",
+                f"The minimum ({low}) cannot be above the maximum ({high}).",
+            )
+        return cleaned
+
+
+class OptionAddForm(forms.Form):
+    """Offer an existing item as an option of a group."""
+
+    item = forms.ChoiceField(
+        label="Existing item", error_messages={"required": "Choose an item to add."}
+    )
+
+    def __init__(self, *args, items: list[tuple[str, str, object]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_objects = {value: obj for value, _, obj in items}
+        self.fields["item"].choices = [("", "Choose an item…")] + [
+            (value, label) for value, label, _ in items
+        ]
+
+    def clean_item(self):
+        return self.item_objects[self.cleaned_data["item"]]
+
+
+class OptionCreateForm(forms.Form):
+    """A new item made on the spot as an option of a group (name and price)."""
+
+    name = forms.CharField(
+        label="New option", max_length=200, error_messages={"required": "Name the new option."}
+    )
+
+    def __init__(self, *args, menu_money: MenuMoney, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.menu_money = menu_money
+        self.fields["price"] = PriceField(menu_money=menu_money, initial=Decimal(0))
+
+    @property
+    def price_minor(self) -> int:
+        return self.menu_money.to_minor(self.cleaned_data["price"])
+
+
+# --- bulk price change ------------------------------------------------------------------------
+
+
+class BulkPriceForm(forms.Form):
+    CHANGES = [
+        ("increase_percent", "Increase by a percentage"),
+        ("decrease_percent", "Decrease by a percentage"),
+        ("increase_amount", "Increase by an amount"),
+        ("decrease_amount", "Decrease by an amount"),
+    ]
+    MAX_PERCENT = Decimal(1000)
+
+    change = forms.ChoiceField(
+        label="Change",
+        choices=CHANGES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how to change the prices."},
+    )
+    value = forms.DecimalField(
+        label="By",
+        max_digits=12,
+        min_value=Decimal("0.000001"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="A percentage (10 for 10 %) or an amount in major units (0.50).",
+        error_messages={
+            "required": "Enter how much to change the prices by.",
+            "invalid": "Enter a number, like 10 or 0.50.",
+            "min_value": "Enter a number above zero.",
+        },
+    )
+
+    def __init__(self, *args, menu_money: MenuMoney, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.menu_money = menu_money
+        if menu_money.currency:
+            self.fields[
+                "value"
+            ].help_text = (
+                f"A percentage (10 for 10 %) or an amount in {menu_money.currency} (0.50)."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        change, value = cleaned.get("change"), cleaned.get("value")
+        if change is None or value is None:
+            return cleaned
+        if change.endswith("_percent"):
+            if value > self.MAX_PERCENT:
+                self.add_error("value", "Enter a percentage of 1000 or less.")
+            elif value.normalize().as_tuple().exponent < -2:
+                self.add_error("value", "Use at most 2 decimal places for a percentage.")
+        elif value.normalize().as_tuple().exponent < -self.menu_money.digits:
+            digits = self.menu_money.digits
+            self.add_error(
+                "value",
+                f"Use at most {digits} decimal place{'s' if digits != 1 else ''} for an amount."
+                if digits
+                else "This currency has no decimal places.",
+            )
+        return cleaned
+
+    def describe(self) -> str:
+        change, value = self.cleaned_data["change"], self.cleaned_data["value"]
+        verb = "Increase" if change.startswith("increase") else "Decrease"
+        if change.endswith("_percent"):
+            return f"{verb} by {value.normalize():f} %"
+        return f"{verb} by {self.menu_money.show(self.menu_money.to_minor(value))}"

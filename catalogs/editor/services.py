@@ -1,0 +1,370 @@
+"""The editor's writes: several menu services in one transaction (an item with its sections
+and groups, a reorder, the stores that sell a catalog, a bulk price change).
+`price_after_change` is the pure price arithmetic behind the bulk change, for reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import time
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from catalogs.models import (
+    Catalog,
+    Item,
+    ModifierGroup,
+    Section,
+    SectionItem,
+    Trigger,
+)
+from catalogs.selectors import (
+    group_options_list,
+    item_groups_list,
+    section_items_list,
+    store_catalog_ids_get,
+)
+from catalogs.services import (
+    catalog_create,
+    catalog_update,
+    catalog_windows_set,
+    group_options_set,
+    item_create,
+    item_groups_set,
+    item_image_set,
+    item_price_set,
+    item_update,
+    reordered,
+    section_create,
+    section_items_set,
+    section_move,
+    section_update,
+    store_catalogs_set,
+)
+from stores.models import Merchant, Store
+
+# --- editor writes (several of the services above, one transaction each) -------------------------
+
+
+@transaction.atomic
+def catalog_save(
+    *,
+    merchant: Merchant,
+    catalog: Catalog | None,
+    name: str,
+    description: str,
+    windows: Iterable[tuple[int, time, time]],
+    stores: Iterable[Store],
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Catalog:
+    """Create (`catalog` None) or update a catalog with its opening hours and selling stores."""
+    if catalog is None:
+        catalog = catalog_create(
+            merchant=merchant, name=name, description=description, user=user, trigger=trigger
+        )
+    else:
+        catalog = catalog_update(
+            catalog=catalog, name=name, description=description, user=user, trigger=trigger
+        )
+    catalog_windows_set(catalog=catalog, windows=windows, user=user, trigger=trigger)
+    catalog_stores_set(catalog=catalog, stores=stores, user=user, trigger=trigger)
+    return catalog
+
+
+@transaction.atomic
+def catalog_stores_set(
+    *,
+    catalog: Catalog,
+    stores: Iterable[Store],
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Catalog:
+    """Make exactly `stores` sell `catalog`, leaving their other catalogs alone.
+
+    A store without choices sells every catalog; a store that ends up selling every catalog
+    goes back to "no choices" (so it also sells catalogs added later). A store cannot stop
+    selling its only catalog (ValidationError on "stores").
+    """
+    by_pk = {c.pk: c for c in Catalog.objects.filter(merchant_id=catalog.merchant_id)}
+    all_ids = set(by_pk)
+    chosen = store_catalog_ids_get(merchant_id=catalog.merchant_id)
+    wanted_pks = {store.pk for store in stores}
+    for store in Store.objects.filter(merchant_id=catalog.merchant_id).order_by("name"):
+        current = chosen[store.pk] or set(all_ids)
+        if (catalog.pk in current) == (store.pk in wanted_pks):
+            continue
+        new = current | {catalog.pk} if store.pk in wanted_pks else current - {catalog.pk}
+        if not new:
+            raise ValidationError(
+                {
+                    "stores": f"{store.name} sells only this catalog, so it must keep selling it. "
+                    "To stop a store's orders, pause the store instead."
+                }
+            )
+        sold = [] if new == all_ids else [by_pk[pk] for pk in sorted(new)]
+        store_catalogs_set(store=store, catalogs=sold, user=user, trigger=trigger)
+    return catalog
+
+
+@transaction.atomic
+def catalog_reorder(
+    *,
+    catalog: Catalog,
+    direction: str,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Catalog:
+    """Move `catalog` one place "up" or "down" among the merchant's catalogs (no-op at an end)."""
+    siblings = list(
+        Catalog.objects.select_for_update()
+        .filter(merchant_id=catalog.merchant_id)
+        .order_by("position", "id")
+    )
+    index = next(i for i, other in enumerate(siblings) if other.pk == catalog.pk)
+    for position, other in enumerate(reordered(siblings, index, direction)):
+        if other.position != position:
+            catalog_update(
+                catalog=other,
+                name=other.name,
+                description=other.description,
+                position=position,
+                user=user,
+                trigger=trigger,
+            )
+    return catalog
+
+
+@transaction.atomic
+def section_save(
+    *,
+    merchant: Merchant,
+    section: Section | None,
+    name: str,
+    description: str,
+    catalog: Catalog | None = None,
+    parent: Section | None = None,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Section:
+    """Create or update a section in `catalog` or under `parent`; a moved one goes last there."""
+    if (catalog is None) == (parent is None):
+        raise ValueError("A section belongs to a catalog or to a parent section.")
+    if section is None:
+        return section_create(
+            merchant=merchant,
+            name=name,
+            description=description,
+            catalog=catalog,
+            parent=parent,
+            user=user,
+            trigger=trigger,
+        )
+    section = section_update(
+        section=section, name=name, description=description, user=user, trigger=trigger
+    )
+    if (section.catalog_id, section.parent_id) != (
+        catalog.pk if catalog else None,
+        parent.pk if parent else None,
+    ):
+        siblings = Section.objects.filter(catalog=catalog) if catalog else parent.children.all()
+        section_move(
+            section=section,
+            catalog=catalog,
+            parent=parent,
+            position=siblings.exclude(pk=section.pk).count(),
+            user=user,
+            trigger=trigger,
+        )
+    return section
+
+
+@transaction.atomic
+def section_reorder(
+    *,
+    section: Section,
+    direction: str,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Section:
+    """Move `section` one place "up" or "down" among its siblings (no-op at an end)."""
+    siblings = Section.objects.select_for_update().filter(merchant_id=section.merchant_id)
+    siblings = (
+        siblings.filter(catalog_id=section.catalog_id)
+        if section.catalog_id
+        else siblings.filter(parent_id=section.parent_id)
+    )
+    siblings = list(siblings.order_by("position", "id"))
+    index = next(i for i, other in enumerate(siblings) if other.pk == section.pk)
+    for position, other in enumerate(reordered(siblings, index, direction)):
+        if other.position != position:
+            section_update(
+                section=other,
+                name=other.name,
+                description=other.description,
+                position=position,
+                user=user,
+                trigger=trigger,
+            )
+    return section
+
+
+@transaction.atomic
+def item_save(
+    *,
+    merchant: Merchant,
+    item: Item | None,
+    name: str,
+    description: str,
+    price: int,
+    sections: Iterable[Section],
+    groups: Iterable[ModifierGroup],
+    image: File | None = None,
+    remove_image: bool = False,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Item:
+    """Create or update an item with its sections (new ones at the end) and groups (in order).
+
+    `image` replaces the picture; `remove_image` (without `image`) removes it.
+    """
+    if item is None:
+        item = item_create(
+            merchant=merchant,
+            name=name,
+            description=description,
+            price=price,
+            image=image or None,
+            user=user,
+            trigger=trigger,
+        )
+    else:
+        item = item_update(
+            item=item, name=name, description=description, user=user, trigger=trigger
+        )
+        if price != item.price:
+            item_price_set(item=item, price=price, user=user, trigger=trigger)
+        if image:
+            item_image_set(item=item, image=image, user=user, trigger=trigger)
+        elif remove_image and item.image:
+            item_image_set(item=item, image=None, user=user, trigger=trigger)
+
+    wanted = {section.pk: section for section in sections}
+    current = set(SectionItem.objects.filter(item=item).values_list("section_id", flat=True))
+    for section in Section.objects.filter(pk__in=current ^ set(wanted)).order_by("pk"):
+        items = section_items_list(section=section)
+        if section.pk in wanted:
+            items.append(item)  # new in this section: at the end
+        else:
+            items = [other for other in items if other.pk != item.pk]
+        section_items_set(section=section, items=items, user=user, trigger=trigger)
+
+    groups = list(groups)
+    before = item_groups_list(item=item)
+    kept = [group for group in before if group in groups]
+    added = [group for group in groups if group not in kept]
+    if [g.pk for g in kept + added] != [g.pk for g in before]:
+        item_groups_set(item=item, groups=kept + added, user=user, trigger=trigger)
+    return item
+
+
+@transaction.atomic
+def item_duplicate(
+    *, item: Item, user: AbstractBaseUser | None = None, trigger: str = Trigger.EDITOR
+) -> Item:
+    """ "Copy of …" with the same price, picture, description, groups and sections.
+
+    The copy sits right after the original in each of its sections.
+    """
+    copy = item_create(
+        merchant=item.merchant,
+        name=f"Copy of {item.name}"[:200],
+        description=item.description,
+        price=item.price,
+        # The same stored file (a name, not a new upload); deleting an item keeps its file.
+        image=item.image.name or None,
+        user=user,
+        trigger=trigger,
+    )
+    groups = item_groups_list(item=item)
+    if groups:
+        item_groups_set(item=copy, groups=groups, user=user, trigger=trigger)
+    for section in Section.objects.filter(section_items__item=item).order_by("pk"):
+        items = section_items_list(section=section)
+        at = next(i for i, other in enumerate(items) if other.pk == item.pk)
+        items.insert(at + 1, copy)
+        section_items_set(section=section, items=items, user=user, trigger=trigger)
+    return copy
+
+
+@transaction.atomic
+def group_option_create(
+    *,
+    group: ModifierGroup,
+    name: str,
+    price: int,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> Item:
+    """A new item (`price` in minor units), added as the group's last option."""
+    item = item_create(merchant=group.merchant, name=name, price=price, user=user, trigger=trigger)
+    group_options_set(
+        group=group, items=[*group_options_list(group=group), item], user=user, trigger=trigger
+    )
+    return item
+
+
+# --- bulk price change --------------------------------------------------------------------------
+
+PRICE_CHANGES = ("increase_percent", "decrease_percent", "increase_amount", "decrease_amount")
+
+
+def price_after_change(*, price: int, change: str, value: Decimal, digits: int) -> int:
+    """`price` (minor units) after a change from `PRICE_CHANGES` by `value`.
+
+    `value` is a percentage (10 for 10 %) or an amount in major units with `digits` decimal
+    places. The result is rounded half up to the minor unit and may be negative.
+    """
+    if change not in PRICE_CHANGES:
+        raise ValueError(f"Unknown price change {change!r}.")
+    sign = 1 if change.startswith("increase") else -1
+    if change.endswith("_percent"):
+        factor = (Decimal(100) + sign * value) / Decimal(100)
+        return int((Decimal(price) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    amount = int(value.scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return price + sign * amount
+
+
+@transaction.atomic
+def prices_bulk_change(
+    *,
+    items: Iterable[Item],
+    change: str,
+    value: Decimal,
+    digits: int,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> list[Item]:
+    """Apply `price_after_change` to each item, all or none; returns the items that changed.
+
+    Refuses (ValidationError, nothing changed) when any price would go below zero. The publish
+    debounce makes the whole change one publish per store.
+    """
+    new_prices = [
+        (item, price_after_change(price=item.price, change=change, value=value, digits=digits))
+        for item in items
+    ]
+    below_zero = [item for item, new in new_prices if new < 0]
+    if below_zero:
+        names = ", ".join(item.name for item in below_zero)
+        raise ValidationError(f"Prices cannot go below zero: {names}.")
+    changed = []
+    for item, new in new_prices:
+        if new != item.price:
+            item_price_set(item=item, price=new, user=user, trigger=trigger)
+            changed.append(item)
+    return changed

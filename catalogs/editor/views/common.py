@@ -1,0 +1,130 @@
+"""What every editor page shares: access, per-merchant lookups, and small response helpers."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from catalogs.editor.forms import MenuMoney
+from catalogs.models import Catalog, Item, ModifierGroup, Section
+from stores.models import Membership, Merchant
+from stores.views import get_membership
+
+TEMPLATES = "catalogs/editor"
+DIRECTIONS = ("up", "down")
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def require_editor(request: HttpRequest) -> Membership:
+    membership = get_membership(request)
+    if not membership.can_edit_stores:
+        raise Http404("Only owners and managers can edit the menu.")
+    return membership
+
+
+def editor_required(view):
+    """Logged in, and an owner or manager of the merchant they work on (else 404)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        require_editor(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_catalog_for_user(request: HttpRequest, public_id) -> Catalog:
+    return get_object_or_404(
+        Catalog, merchant=get_membership(request).merchant, public_id=public_id
+    )
+
+
+def get_section_for_user(request: HttpRequest, public_id) -> Section:
+    return get_object_or_404(
+        Section, merchant=get_membership(request).merchant, public_id=public_id
+    )
+
+
+def get_item_for_user(request: HttpRequest, public_id) -> Item:
+    return get_object_or_404(Item, merchant=get_membership(request).merchant, public_id=public_id)
+
+
+def get_group_for_user(request: HttpRequest, public_id) -> ModifierGroup:
+    return get_object_or_404(
+        ModifierGroup, merchant=get_membership(request).merchant, public_id=public_id
+    )
+
+
+def get_items_for_user(request: HttpRequest, values: list[str]) -> list[Item]:
+    """Items named by public ids in a form, in that order; any unknown or foreign id is a 404."""
+    wanted: list[uuid.UUID] = []
+    for value in values:
+        try:
+            wanted.append(uuid.UUID(str(value)))
+        except ValueError:
+            raise Http404("No such item.") from None
+    wanted = list(dict.fromkeys(wanted))
+    found = {
+        item.public_id: item
+        for item in Item.objects.filter(
+            merchant=get_membership(request).merchant, public_id__in=wanted
+        )
+    }
+    if len(found) != len(wanted):
+        raise Http404("No such item.")
+    return [found[public_id] for public_id in wanted]
+
+
+# --- input and responses ------------------------------------------------------------------------
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def direction_from(request: HttpRequest, allowed=DIRECTIONS) -> str | None:
+    direction = request.POST.get("direction", "")
+    return direction if direction in allowed else None
+
+
+def overview_url(anchor: str = "") -> str:
+    return reverse("menu:overview") + (f"#{anchor}" if anchor else "")
+
+
+def service_errors(form, exc: Exception) -> None:
+    """A service refused (model validation or a rule): show it next to the field it names."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
+
+
+def error_messages(exc: Exception) -> list[str]:
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+
+
+def other_items(merchant: Merchant, money: MenuMoney, exclude: list[Item]) -> list[tuple]:
+    """Choices for "add an existing item": the merchant's items not in `exclude`."""
+    skip = {item.pk for item in exclude}
+    return [
+        (str(item.public_id), f"{item.name} · {money.show(item.price)}", item)
+        for item in Item.objects.filter(merchant=merchant).order_by("name", "id")
+        if item.pk not in skip
+    ]
+
+
+def confirm_page(request, *, noun: str, obj, effects: list[str], action: str, back: str):
+    context = {"noun": noun, "obj": obj, "effects": effects, "action": action, "back": back}
+    return render(request, f"{TEMPLATES}/confirm_delete.html", context)

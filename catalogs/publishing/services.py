@@ -1,0 +1,284 @@
+"""Publishing each store's menu: build, validate, store, record, tell Gett.
+
+Every change of menu content calls `menu_changed`, which publishes the affected stores' menus
+shortly after the transaction commits (debounced: a burst of changes publishes once).
+Publishing builds the CatalogSet (`catalogs.publishing.builder`), validates it, stores it at an
+immutable key (`catalogs.publishing.storage`), records a `CatalogVersion` and tells Gett through
+the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from catalogs.models import (
+    Catalog,
+    CatalogVersion,
+    Item,
+    PublishState,
+    Section,
+    StoreCatalog,
+    Trigger,
+)
+from catalogs.publishing.builder import (
+    catalog_build_for_publish,
+    catalog_validate,
+    gc_paused,
+    problem_as_dict,
+)
+from catalogs.publishing.storage import catalog_file_save, catalog_file_url, catalogset_key
+from gett import outbox
+from gett.catalogset.validation import catalogset_counts
+from gett.models import OutboundMessage
+from stores.models import Merchant, Store
+
+logger = logging.getLogger(__name__)
+
+
+# --- which stores a change affects -----------------------------------------------------------
+
+
+def stores_for_merchant(merchant: Merchant | int) -> QuerySet[Store]:
+    return Store.objects.filter(merchant=merchant)
+
+
+def stores_selling_catalog(catalog: Catalog) -> QuerySet[Store]:
+    """Stores that sell `catalog`: those that chose it, and those that chose nothing (all)."""
+    chosen = StoreCatalog.objects.filter(store=OuterRef("pk"))
+    return Store.objects.filter(merchant_id=catalog.merchant_id).filter(
+        Exists(chosen.filter(catalog=catalog)) | ~Exists(chosen)
+    )
+
+
+def stores_selling_section(section: Section) -> QuerySet[Store]:
+    catalog = _root_catalog(section)
+    if catalog is None:  # a section outside any catalog reaches no store
+        return Store.objects.none()
+    return stores_selling_catalog(catalog)
+
+
+def _root_catalog(section: Section) -> Catalog | None:
+    seen: set[int] = set()
+    while section.catalog_id is None and section.parent_id and section.pk not in seen:
+        seen.add(section.pk)
+        section = section.parent
+    return section.catalog if section.catalog_id else None
+
+
+def stores_selling_item(item: Item) -> QuerySet[Store]:
+    """Every store of the item's merchant.
+
+    Items (and modifier groups) can be reached from anywhere in a menu: sections of several
+    catalogs, other items' groups, nested options. Rather than walk that graph, a change to one
+    republishes every store of the merchant; a store whose menu did not change finds the same
+    content hash and stops there.
+    """
+    return stores_for_merchant(item.merchant_id)
+
+
+# --- publishing soon after a change (debounced) ---------------------------------------------
+
+
+def menu_changed(
+    *,
+    stores: Iterable[Store | int],
+    trigger: str,
+    user: AbstractBaseUser | None = None,
+) -> None:
+    """Publish these stores' menus once the current transaction commits, at most once per
+    store per debounce window (`CATALOG_PUBLISH_DEBOUNCE_SECONDS`)."""
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if isinstance(stores, QuerySet):
+        store_ids = set(stores.values_list("pk", flat=True))
+    else:
+        store_ids = {store if isinstance(store, int) else store.pk for store in stores}
+    for store_id in sorted(store_ids):
+        # robust: a broker outage is logged, never turned into an error for a committed edit.
+        transaction.on_commit(_publish_soon_callback(store_id, trigger, user_id), robust=True)
+
+
+def _publish_soon_callback(store_id: int, trigger: str, user_id: int | None):
+    # A function, not functools.partial: Django logs a failed robust callback by __qualname__.
+    def publish_soon() -> None:
+        _publish_soon(store_id, trigger, user_id)
+
+    return publish_soon
+
+
+def _debounce_key(store_id: int) -> str:
+    return f"catalogs:publish-scheduled:{store_id}"
+
+
+def _publish_soon(store_id: int, trigger: str, user_id: int | None) -> None:
+    from catalogs.tasks import catalog_publish_task
+
+    delay = settings.CATALOG_PUBLISH_DEBOUNCE_SECONDS
+    # The key outlives the countdown by a minute, so a lost task blocks publishing that long
+    # at most; the task deletes it as it starts, so changes made during a publish are not lost.
+    if not cache.add(_debounce_key(store_id), trigger, timeout=int(delay) + 60):
+        return  # already scheduled: that publish will see this change
+    try:
+        catalog_publish_task.apply_async((store_id, trigger, user_id), countdown=delay)
+    except Exception:
+        cache.delete(_debounce_key(store_id))  # let the next change try again
+        raise
+
+
+def publish_debounce_release(*, store_id: int) -> None:
+    """The scheduled publish starts: changes from now on schedule another one."""
+    cache.delete(_debounce_key(store_id))
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+def catalog_publish(
+    *, store_id: int, trigger: str, user_id: int | None = None
+) -> CatalogVersion | None:
+    """Publish the store's menu if it is valid and changed; tell Gett. None: nothing published.
+
+    Publishes of one store never interleave: they lock the store's `PublishState` row.
+    """
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        logger.info("catalog publish skipped: store %s is gone", store_id)
+        return None
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    PublishState.objects.get_or_create(store=store)
+    with transaction.atomic():
+        state = PublishState.objects.select_for_update().get(store=store)
+        store.refresh_from_db()  # fulfilment flags may have changed while we waited
+        now = timezone.now()
+        # Built once and serialised once: the same bytes give the hash and the upload.
+        with gc_paused():
+            built = catalog_build_for_publish(store=store, now=now)
+            document = built.document
+            problems = catalog_validate(store=store, document=document)
+        state.last_checked_at = now
+        state.last_trigger = trigger
+        state.last_problems = [problem_as_dict(problem) for problem in problems]
+        state.is_valid = not problems
+        state.save()
+        if problems:
+            logger.info(
+                "menu of store %s not published: %s problem(s) (%s)",
+                store.public_id,
+                len(problems),
+                ", ".join(sorted({problem.code for problem in problems})),
+            )
+            return None
+
+        content_hash = built.content_hash
+        newest = catalog_version_latest(store=store)
+        if newest is not None and newest.content_hash == content_hash:
+            return None  # Gett has this menu already
+
+        catalog_set_id = document["catalogSetId"]
+        body = built.body
+        key = catalogset_key(partner_store_id=store.partner_store_id, catalog_set_id=catalog_set_id)
+        catalog_file_save(key=key, content=body)
+        url = catalog_file_url(
+            key=key, partner_store_id=store.partner_store_id, catalog_set_id=catalog_set_id
+        )
+        version, created = CatalogVersion.objects.update_or_create(
+            store=store,
+            content_hash=content_hash,
+            defaults={
+                "url": url,
+                "trigger": trigger,
+                "triggered_by": user,
+                "published_at": now,
+            },
+            create_defaults={
+                "catalog_set_id": catalog_set_id,
+                "storage_key": key,
+                "url": url,
+                "size_bytes": len(body),
+                "counts": catalogset_counts(document),
+                "trigger": trigger,
+                "triggered_by": user,
+                "created_at": now,
+                "published_at": now,
+            },
+        )
+        version.notification = _notify(store=store, url=url)
+        version.save(update_fields=["notification"])
+    logger.info(
+        "menu of store %s published as %s (%s, %s bytes, %s)",
+        store.public_id,
+        catalog_set_id,
+        "new" if created else "again",
+        version.size_bytes,
+        trigger,
+    )
+    return version
+
+
+def _notify(*, store: Store, url: str) -> OutboundMessage:
+    return outbox.enqueue(
+        kind="catalog.notify",
+        key=store.outbox_key,
+        target_id=store.partner_store_id,
+        payload={"callbackUrl": url},
+    )
+
+
+@transaction.atomic
+def catalog_renotify(*, store: Store, version: CatalogVersion) -> OutboundMessage:
+    """Tell Gett again about a published version (e.g. after its notification failed)."""
+    url = catalog_file_url(
+        key=version.storage_key,
+        partner_store_id=store.partner_store_id,
+        catalog_set_id=str(version.catalog_set_id),
+    )
+    message = _notify(store=store, url=url)
+    version.url = url
+    version.notification = message
+    version.save(update_fields=["url", "notification"])
+    return message
+
+
+def catalog_republish(
+    *, store: Store, user: AbstractBaseUser | None = None
+) -> CatalogVersion | None:
+    """Publish now (no debounce); if nothing changed, notify Gett again of the current version.
+
+    Returns the version Gett is told about, or None when the menu is invalid (see the store's
+    `PublishState`) or was never published.
+    """
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    version = catalog_publish(store_id=store.pk, trigger=Trigger.REPUBLISH, user_id=user_id)
+    if version is not None:
+        return version
+    state = PublishState.objects.get(store=store)
+    latest = catalog_version_latest(store=store)
+    if not state.is_valid or latest is None:
+        return None
+    catalog_renotify(store=store, version=latest)
+    return latest
+
+
+def catalog_version_latest(*, store: Store) -> CatalogVersion | None:
+    return CatalogVersion.objects.filter(store=store).order_by("-published_at", "-id").first()
+
+
+def catalogset_latest_url(*, store: Store) -> str:
+    """The stable URL of the store's current CatalogSet (the onboarding catalogCallbackUrl)."""
+    path = reverse(
+        "publishing:catalogset-latest", kwargs={"partner_store_id": store.partner_store_id}
+    )
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def user_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None

@@ -1,0 +1,313 @@
+"""What went to Gett: the public CatalogSet files and a store's menu versions.
+
+* Public CatalogSet URLs, fetched anonymously by Gett:
+  `/catalogsets/<partnerStoreId>/<catalogSetId>.json` serves a published version (from local
+  storage; with S3 it redirects to the object) and `/catalogsets/<partnerStoreId>/latest.json`
+  redirects to the newest one. Only keys recorded on a `CatalogVersion` are ever read.
+* The versions page lists every published `CatalogVersion` of a store with its Gett
+  notification, offers the stored JSON for download, sends the current version to Gett again and
+  compares two versions (`catalogs.publishing.diff`). It is scoped through `get_store_for_user`:
+  another merchant's store is a 404, and a version is looked up by its `catalogSetId` within the
+  store only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from uuid import UUID
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import parse_etags
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from catalogs.models import CatalogVersion, PublishState
+from catalogs.publishing.diff import catalogset_diff
+from catalogs.publishing.services import catalog_renotify, catalog_version_latest
+from catalogs.publishing.storage import (
+    CACHE_CONTROL,
+    CONTENT_TYPE,
+    CatalogStorageError,
+    catalog_file_open,
+    catalog_file_url,
+    catalog_storage_is_local,
+)
+from stores.models import Store
+from stores.views import get_membership, get_store_for_user
+
+logger = logging.getLogger(__name__)
+
+VERSIONS_PER_PAGE = 20
+
+
+# --- public CatalogSet files ----------------------------------------------------------------
+
+
+@require_safe
+def catalogset_file(request, partner_store_id, catalog_set_id):
+    version = (
+        CatalogVersion.objects.filter(
+            store__public_id=partner_store_id, catalog_set_id=catalog_set_id
+        )
+        .only("storage_key", "catalog_set_id")
+        .first()
+    )
+    if version is None:
+        raise Http404("No such menu version.")
+    # The content of a version never changes, so its id is a strong ETag.
+    etag = f'"{version.catalog_set_id}"'
+    if_none_match = parse_etags(request.headers.get("If-None-Match", ""))
+    if etag in if_none_match or "*" in if_none_match:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
+        return response
+    if not catalog_storage_is_local():
+        return HttpResponseRedirect(
+            catalog_file_url(
+                key=version.storage_key,
+                partner_store_id=str(partner_store_id),
+                catalog_set_id=str(catalog_set_id),
+            )
+        )
+    try:
+        stored = catalog_file_open(key=version.storage_key)
+    except FileNotFoundError:
+        raise Http404("This menu version is no longer stored.") from None
+    response = FileResponse(stored, content_type=CONTENT_TYPE)
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@require_safe
+def catalogset_latest(request, partner_store_id):
+    version = (
+        CatalogVersion.objects.filter(store__public_id=partner_store_id)
+        .order_by("-published_at", "-id")
+        .only("storage_key", "catalog_set_id")
+        .first()
+    )
+    if version is None:
+        raise Http404("This store has no published menu.")
+    response = HttpResponseRedirect(
+        catalog_file_url(
+            key=version.storage_key,
+            partner_store_id=str(partner_store_id),
+            catalog_set_id=str(version.catalog_set_id),
+        )
+    )
+    # The target changes with every publish: never cache the redirect.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+def _get_version(store: Store, version_id) -> CatalogVersion:
+    """A version of this store, by its catalogSetId. Another store's version is a 404."""
+    return get_object_or_404(
+        CatalogVersion.objects.select_related("triggered_by", "notification"),
+        store=store,
+        catalog_set_id=version_id,
+    )
+
+
+@login_required
+@require_GET
+def version_list(request: HttpRequest, store_id) -> HttpResponse:
+    store = get_store_for_user(request, store_id)
+    versions = (
+        CatalogVersion.objects.filter(store=store)
+        .select_related("triggered_by", "notification")
+        .order_by("-published_at", "-id")
+    )
+    page = Paginator(versions, VERSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    # "Compare with previous" on the last row needs the first version of the next page.
+    older = list(versions[page.end_index() : page.end_index() + 1]) if page.has_next() else []
+    pairs = list(zip(rows, [*rows[1:], *older, None], strict=False))
+    for version in rows:
+        version.counts_text = _counts_text(version.counts)
+    if page.number == 1:
+        current = rows[0] if rows else None
+    else:
+        current = versions.select_related(None).only("pk").first()
+    state = PublishState.objects.filter(store=store).first()
+    membership = get_membership(request)
+    return render(
+        request,
+        "catalogs/store_menu/versions.html",
+        {
+            "store": store,
+            "page": page,
+            "pairs": pairs,
+            "current_id": current.pk if current else None,
+            "state": state,
+            "can_resend": membership.can_edit_stores,
+            "can_edit": membership.can_edit_stores,
+            "sandbox": settings.GETT_USES_SANDBOX and request.user.is_staff,
+        },
+    )
+
+
+COUNT_WORDS = (
+    ("items", "item", "items"),
+    ("sections", "section", "sections"),
+    ("modifierGroups", "modifier group", "modifier groups"),
+    ("catalogs", "menu", "menus"),
+)
+
+
+def _counts_text(counts) -> str:
+    """{"items": 9, "sections": 4, ...} -> "9 items · 4 sections · …"."""
+    counts = counts if isinstance(counts, dict) else {}
+    parts = []
+    for key, one, many in COUNT_WORDS:
+        number = counts.get(key)
+        if isinstance(number, int):
+            parts.append(f"{number} {one if number == 1 else many}")
+    return " · ".join(parts)
+
+
+def _stored_bytes(version: CatalogVersion) -> bytes:
+    """The file as it was published. Http404 if it is gone; CatalogStorageError otherwise."""
+    try:
+        with catalog_file_open(key=version.storage_key) as stored:
+            return stored.read()
+    except FileNotFoundError:
+        raise Http404("This menu version is no longer stored.") from None
+    except (OSError, BotoCoreError, ClientError) as exc:
+        logger.warning("menu version %s could not be read: %s", version.catalog_set_id, exc)
+        raise CatalogStorageError(f"could not read {version.storage_key}") from exc
+
+
+def _unavailable(request: HttpRequest, store: Store) -> HttpResponse:
+    messages.error(request, "The menu file could not be read from storage. Try again shortly.")
+    return redirect("publishing:versions", store_id=store.public_id)
+
+
+@login_required
+@require_GET
+def version_download(request: HttpRequest, store_id, version_id) -> HttpResponse:
+    store = get_store_for_user(request, store_id)
+    version = _get_version(store, version_id)
+    try:
+        body = _stored_bytes(version)
+    except CatalogStorageError:
+        return _unavailable(request, store)
+    published = version.published_at.astimezone(store.tzinfo)
+    filename = (
+        f"{slugify(store.name) or 'store'}-menu-{published:%Y%m%d-%H%M}-"
+        f"{str(version.catalog_set_id)[:8]}.json"
+    )
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def version_resend(request: HttpRequest, store_id, version_id) -> HttpResponse:
+    """Tell Gett again about the current version (after its notification failed, say).
+
+    Only the current version: sending an older one would give Gett a menu the portal no
+    longer shows (and that `latest.json` does not point to); going back is an edit.
+    """
+    store = get_store_for_user(request, store_id)
+    if not get_membership(request).can_edit_stores:
+        raise PermissionDenied("Only owners and managers can send a menu to Gett again.")
+    version = _get_version(store, version_id)
+    back = reverse("publishing:versions", kwargs={"store_id": store.public_id})
+    page = request.POST.get("page", "")
+    if page.isdigit():
+        back += "?" + urlencode({"page": page})
+    current = catalog_version_latest(store=store)
+    if current is None or current.pk != version.pk:
+        messages.error(
+            request,
+            "Only the current menu can be sent to Gett again. To go back to an older menu, "
+            "change the menu in the editor.",
+        )
+        return redirect(back)
+    try:
+        catalog_renotify(store=store, version=version)
+    except CatalogStorageError:
+        logger.warning("menu version %s: no URL to send", version.catalog_set_id)
+        messages.error(request, "The menu's address could not be made. Try again shortly.")
+    else:
+        messages.success(request, "Sending this menu to Gett again.")
+    return redirect(back)
+
+
+def _document(version: CatalogVersion) -> dict:
+    body = _stored_bytes(version)
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogStorageError(f"{version.storage_key} is not JSON") from exc
+    return document if isinstance(document, dict) else {}
+
+
+@login_required
+@require_GET
+def version_diff(request: HttpRequest, store_id, old_id, new_id) -> HttpResponse:
+    store = get_store_for_user(request, store_id)
+    old = _get_version(store, old_id)
+    new = old if new_id == old_id else _get_version(store, new_id)
+    try:
+        diff = catalogset_diff(_document(old), _document(new), currency=store.currency)
+    except CatalogStorageError:
+        return _unavailable(request, store)
+    return render(
+        request,
+        "catalogs/store_menu/diff.html",
+        {"store": store, "old": old, "new": new, "diff": diff},
+    )
+
+
+@login_required
+@require_GET
+def version_compare(request: HttpRequest, store_id) -> HttpResponse:
+    """The compare form on the versions page: two versions, the older one first."""
+    store = get_store_for_user(request, store_id)
+    try:
+        ids = [UUID(request.GET.get(name, "")) for name in ("a", "b")]
+    except ValueError:
+        messages.error(request, "Choose two versions to compare.")
+        return redirect("publishing:versions", store_id=store.public_id)
+    versions = {
+        v.catalog_set_id: v
+        for v in CatalogVersion.objects.filter(store=store, catalog_set_id__in=ids).only(
+            "catalog_set_id", "published_at", "id"
+        )
+    }
+    if any(version_id not in versions for version_id in ids):
+        raise Http404("No such menu version.")
+    first, second = sorted(
+        (versions[version_id] for version_id in ids), key=lambda v: (v.published_at, v.pk)
+    )
+    return redirect(
+        "publishing:version-diff",
+        store_id=store.public_id,
+        old_id=first.catalog_set_id,
+        new_id=second.catalog_set_id,
+    )
