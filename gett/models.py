@@ -5,16 +5,9 @@ from django.utils import timezone
 
 
 class OutboundMessageQuerySet(models.QuerySet):
-    def for_key(self, key: str) -> "OutboundMessageQuerySet":
-        return self.filter(key=key)
-
     def open(self) -> "OutboundMessageQuerySet":
         """Messages that still have to go out (or are going out right now)."""
         return self.filter(state__in=OutboundMessage.OPEN_STATES)
-
-    def due(self, now=None) -> "OutboundMessageQuerySet":
-        now = now or timezone.now()
-        return self.filter(state=OutboundMessage.State.PENDING, next_attempt_at__lte=now)
 
 
 class OutboundMessage(models.Model):
@@ -74,3 +67,43 @@ class OutboundMessage(models.Model):
     @property
     def can_retry(self) -> bool:
         return self.state == self.State.FAILED
+
+
+class InboundWebhook(models.Model):
+    """One call Gett made to our webhooks, with our reply: what staff search when an order is
+    missing, and what a merchant sees on the order ("Gett called at 12:01, we answered 200").
+
+    Kept whatever happened: a bad signature, a malformed body, a refusal, a success.
+    """
+
+    class Operation(models.TextChoices):
+        VALIDATE = "validate", "validateOrder"
+        PLACE = "place", "placeOrder"
+
+    operation = models.CharField(max_length=10, choices=Operation.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    path = models.CharField(max_length=200)
+    # The headers that matter: Signature (shortened), Timestamp, API-Version, Content-Type,
+    # User-Agent, Content-Length.
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True, help_text="The raw body, cut at 64 KiB.")
+    body_size = models.PositiveIntegerField(default=0)
+    signature_ok = models.BooleanField(null=True)
+    # What the body said, when it said it (for search and for the order page).
+    gett_order_id = models.CharField(max_length=100, blank=True, db_index=True)
+    store_ref = models.CharField("cart.storeId", max_length=100, blank=True, db_index=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    detail = models.TextField(blank=True)
+    response = models.JSONField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_operation_display()} {self.status or '…'} at {self.received_at:%H:%M:%S}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300

@@ -44,6 +44,11 @@ class Kind:
     send: Callable[[GettClient, OutboundMessage], object]
     coalesce: bool
     label: str
+    # Strict order: a dead-lettered message holds back the later ones with its key until a
+    # person retries it (an order must not be "ready" at Gett before it is "confirmed").
+    strict: bool = False
+    # Gett answers 409 to a change it already has (a repeated close): that is delivered.
+    conflict_is_delivered: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -68,6 +73,8 @@ KINDS: dict[str, Kind] = {
         send=lambda client, m: client.update_order_status(order_id=m.target_id, payload=m.payload),
         coalesce=False,
         label="Order status",
+        strict=True,
+        conflict_is_delivered=True,
     ),
 }
 
@@ -172,6 +179,9 @@ def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMes
         response = KINDS[message.kind].send(client, message)
     except GettError as exc:
         _note_rate_limit(client)
+        if exc.status == 409 and KINDS[message.kind].conflict_is_delivered:
+            logger.info("outbox %s %s: Gett already has it (409)", message.pk, message.kind)
+            return _record_success(message, {"alreadyApplied": True, "detail": exc.detail})
         return _record_failure(message, exc)
     except Exception as exc:
         # A bug on our side (bad payload, missing field): retrying the same row will not help.
@@ -221,7 +231,8 @@ def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage
     with transaction.atomic():
         if gives_up:
             fields["state"] = State.FAILED
-            _kick_next(message.key, after=message.pk)
+            if not KINDS[message.kind].strict:
+                _kick_next(message.key, after=message.pk)
         else:
             delay = backoff(message, exc)
             fields["state"] = State.PENDING
@@ -258,11 +269,12 @@ def backoff(message: OutboundMessage, exc: GettError | None = None) -> float:
 
 
 def _has_older_open(message: OutboundMessage) -> bool:
-    return (
-        OutboundMessage.objects.filter(key=message.key, id__lt=message.pk)
-        .filter(state__in=OutboundMessage.OPEN_STATES)
-        .exists()
-    )
+    blocking = list(OutboundMessage.OPEN_STATES)
+    if KINDS[message.kind].strict:
+        blocking.append(State.FAILED)
+    return OutboundMessage.objects.filter(
+        key=message.key, id__lt=message.pk, state__in=blocking
+    ).exists()
 
 
 def _next_in_line(key: str, after: int | None = None) -> OutboundMessage | None:

@@ -11,10 +11,15 @@ urlpatterns = [
     path("menu/", include("catalogs.editor.urls")),
     path("menu/csv/", include("catalogs.csv.urls")),
     path("stores/<uuid:store_id>/menu/snooze/", include("catalogs.snoozes.urls")),
+    path("stores/<uuid:store_id>/orders/", include("orders.board.urls")),
+    path("orders/", include("orders.history.urls")),
+    # Gett's order webhooks: CSRF-exempt, signed (the webhookUrl given to Gett ends here).
+    path("webhooks/gett/", include("orders.webhooks.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("stores.api_urls")),
     path("api/v1/", include("catalogs.api_urls")),
+    path("api/v1/", include("orders.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -25,3 +30,6 @@ if settings.GETT_SANDBOX_ENABLED:
 # Uploaded logos (and, later, catalog files) are served by Django only when no real storage is set.
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Pages get Django's 404 page; the API gets problem+json (a malformed id in an API URL, say).
+handler404 = "portal.api_errors.page_not_found"

@@ -507,17 +507,37 @@ def test_a_later_success_supersedes_older_failures_of_the_same_coalescing_kind(w
     assert reload(old_details).state == State.FAILED  # another kind: still needs a person
 
 
-def test_a_later_success_does_not_hide_failed_order_updates(wire, now):
+def test_a_dead_lettered_order_status_holds_back_the_later_ones_until_retried(wire, now):
     wire.post(ORDER_STATUS_URL, status=422, json=problem(422, "INVALID_TRANSITION"))
     confirmed = order_status("confirmed")
     outbox.deliver(message_id=confirmed.pk)
-
-    wire.replace(responses.POST, ORDER_STATUS_URL, status=204)
     completed = order_status("completed")
+
     outbox.deliver(message_id=completed.pk)
 
     assert reload(confirmed).state == State.FAILED
+    assert reload(completed).state == State.PENDING  # never "completed" before "confirmed"
+    assert len(wire.calls) == 1
+
+    wire.replace(responses.POST, ORDER_STATUS_URL, status=204)
+    outbox.retry(message=reload(confirmed))
+    outbox.deliver(message_id=confirmed.pk)
+    outbox.deliver(message_id=completed.pk)
+
+    assert reload(confirmed).state == State.DELIVERED
     assert reload(completed).state == State.DELIVERED
+    sent = [json.loads(call.request.body) for call in wire.calls[1:]]
+    assert sent == [{"status": "confirmed"}, {"status": "completed"}]
+
+
+def test_an_order_status_gett_already_has_counts_as_delivered(wire, now):
+    wire.post(ORDER_STATUS_URL, status=409, json=problem(409, "CONFLICT"))
+    completed = order_status("completed")
+
+    outbox.deliver(message_id=completed.pk)
+
+    assert reload(completed).state == State.DELIVERED
+    assert reload(completed).response["alreadyApplied"] is True
 
 
 # --- backoff ----------------------------------------------------------------------------------
@@ -607,27 +627,20 @@ def test_a_message_that_is_backing_off_holds_back_the_next_one(wire, now):
     assert len(wire.calls) == 1
 
 
-def test_a_dead_lettered_message_lets_the_next_one_with_its_key_go(
+def test_a_dead_lettered_store_status_lets_the_next_one_with_its_key_go(
     wire, now, django_capture_on_commit_callbacks, scheduled
 ):
-    wire.post(
-        ORDER_STATUS_URL,
-        status=422,
-        json=problem(422, "INVALID_TRANSITION"),
-        match=[matchers.json_params_matcher({"status": "confirmed"})],
-    )
-    wire.post(
-        ORDER_STATUS_URL, status=204, match=[matchers.json_params_matcher({"status": "cancelled"})]
-    )
-    confirmed = order_status("confirmed")
-    cancelled = order_status("cancelled")
-
+    wire.post(STATUS_URL, status=422, json=problem(422, "VALIDATION_FAILED"))
+    paused = store_status()
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.deliver(message_id=confirmed.pk)
+        outbox.deliver(message_id=paused.pk)
+    wire.replace(responses.POST, STATUS_URL, status=204)
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = store_status({"status": "open"})
+    scheduled.clear()
 
-    assert reload(confirmed).state == State.FAILED
-    assert scheduled == [Scheduled(cancelled.pk, None)]
-    assert outbox.deliver(message_id=cancelled.pk).state == State.DELIVERED
+    assert reload(paused).state == State.FAILED
+    assert outbox.deliver(message_id=resumed.pk).state == State.DELIVERED
 
 
 def test_messages_with_different_keys_do_not_wait_for_each_other(wire, now):

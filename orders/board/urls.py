@@ -1,0 +1,3 @@
+app_name = "orders-board"
+
+urlpatterns: list = []
