@@ -393,3 +393,26 @@ def test_every_call_is_logged_with_our_reply(client, shop, menu):
     assert entry.gett_order_id == "g-10"
     assert entry.store_ref == str(shop.gett_store_id)
     assert entry.response["orderId"] == "g-10" and entry.latency_ms is not None
+
+
+@pytest.mark.parametrize("case", ["sold_out", "paused", "below_minimum", "unknown_item"])
+def test_validate_and_place_give_the_same_verdict(client, shop, menu, case):
+    body = cart_body(shop, menu)
+    if case == "sold_out":
+        ItemSnooze.objects.create(store=shop, item=menu.cola)
+    elif case == "paused":
+        shop.status, shop.pause_reason = "paused", "too_busy"
+        shop.save()
+    elif case == "below_minimum":
+        shop.minimum_order = 10_000
+        shop.save()
+    else:
+        body["cart"]["lineItems"][1]["itemId"] = "7e57e57e-0000-4000-8000-000000000000"
+
+    validated = post_signed(client, VALIDATE, body)
+    placed = post_signed(client, PLACE, {**body, "orderId": f"g-{case}"})
+
+    assert validated.status_code == placed.status_code == 400
+    assert validated.json()["errorCode"] == placed.json()["errorCode"]
+    assert validated.json()["errors"] == placed.json()["errors"]
+    assert not Order.objects.exists()
