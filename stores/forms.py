@@ -4,9 +4,10 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from gett.wire import to_major, to_minor
+from portal.exceptions import PortalError
+from portal.money import amount_parse, money_for_currencies
 from stores.models import PauseReason, Store
-from stores.services import RESUME_PRESETS
+from stores.services import RESUME_PRESETS, resume_at_for_preset
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 # Area/City names only: no aliases ("US/Eastern", "GB-Eire") or oddities ("Factory").
@@ -28,13 +29,11 @@ TIMEZONE_CHOICES = [("UTC", "UTC")] + [
 ]
 
 
-class MoneyField(forms.DecimalField):
-    """Shown in major units (12.50), stored in minor units (1250)."""
+class AmountField(forms.CharField):
+    """An amount typed in major units ("12.50"); `portal.money.amount_parse` reads it."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", Decimal(0))
-        kwargs.setdefault("max_digits", 9)
-        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(**kwargs)
 
 
@@ -43,8 +42,11 @@ class StoreForm(forms.ModelForm):
     tax_rate = forms.DecimalField(
         label="Tax rate (%)", min_value=0, max_value=100, decimal_places=2, max_digits=5
     )
-    delivery_fee_amount = MoneyField(label="Delivery fee")
-    minimum_order_amount = MoneyField(label="Minimum order")
+    delivery_fee_amount = AmountField(label="Delivery fee")
+    minimum_order_amount = AmountField(label="Minimum order")
+
+    # Typed in major units, kept in minor units of the store's currency.
+    AMOUNTS = {"delivery_fee_amount": "delivery_fee", "minimum_order_amount": "minimum_order"}
 
     class Meta:
         model = Store
@@ -74,8 +76,9 @@ class StoreForm(forms.ModelForm):
             # A store set to an alias in the admin keeps it until someone picks a proper one.
             self.fields["timezone"].choices = [(store.timezone, store.timezone), *TIMEZONE_CHOICES]
         self.fields["tax_rate"].initial = Decimal(store.tax_rate_bp).scaleb(-2)
-        self.fields["delivery_fee_amount"].initial = to_major(store.delivery_fee, store.currency)
-        self.fields["minimum_order_amount"].initial = to_major(store.minimum_order, store.currency)
+        money = money_for_currencies([store.currency])
+        for field, attribute in self.AMOUNTS.items():
+            self.fields[field].initial = money.text(getattr(store, attribute))
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -83,20 +86,26 @@ class StoreForm(forms.ModelForm):
             raise forms.ValidationError("The logo must be 2 MB or smaller.")
         return logo
 
-    def clean_country(self):
-        return (self.cleaned_data.get("country") or "").upper()
-
     def _post_clean(self):
         # Money and percentages are entered in people's units and kept in ours.
         store = self.instance
         currency = self.cleaned_data.get("currency") or store.currency
         if self.cleaned_data.get("tax_rate") is not None:
             store.tax_rate_bp = int(self.cleaned_data["tax_rate"] * 100)
-        if self.cleaned_data.get("delivery_fee_amount") is not None:
-            store.delivery_fee = to_minor(self.cleaned_data["delivery_fee_amount"], currency)
-        if self.cleaned_data.get("minimum_order_amount") is not None:
-            store.minimum_order = to_minor(self.cleaned_data["minimum_order_amount"], currency)
+        for field, attribute in self.AMOUNTS.items():
+            if field not in self.cleaned_data:
+                continue
+            try:
+                minor = amount_parse(self.cleaned_data[field], currency, field=field)
+            except PortalError as exc:
+                self.add_error(exc.field, exc.message)
+            else:
+                setattr(store, attribute, minor)
         super()._post_clean()
+
+
+class MerchantSwitchForm(forms.Form):
+    merchant = forms.UUIDField()
 
 
 class PauseForm(forms.Form):
@@ -130,8 +139,8 @@ class PauseForm(forms.Form):
         return naive.replace(tzinfo=self.store.tzinfo)
 
     def clean(self):
-        from stores.services import resume_at_for_preset
-
+        # Turns the choice into a time; whether the time is allowed is the service's rule
+        # (`services.store_pause`), shown here by the view as an error on the field it names.
         cleaned = super().clean()
         preset = cleaned.get("preset")
         if preset and not self.errors:
@@ -139,6 +148,6 @@ class PauseForm(forms.Form):
                 cleaned["resume_at"] = resume_at_for_preset(
                     store=self.store, preset=preset, at=cleaned.get("resume_at")
                 )
-            except ValueError as exc:
-                self.add_error("resume_at" if preset == "at" else "preset", str(exc))
+            except PortalError as exc:
+                self.add_error(exc.field, exc.message)
         return cleaned

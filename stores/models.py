@@ -8,6 +8,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_countries import countries
+
+from portal.money import MAX_PRICE_MINOR
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes with their English names (django-countries' list).
+
+    A callable, so migrations refer to it instead of copying some 250 countries.
+    """
+    return [(code, str(name)) for code, name in countries]
 
 
 def validate_timezone(value: str) -> None:
@@ -51,19 +62,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.merchant} ({self.role})"
 
-    # Roles, from ARCHITECTURE: owner (everything, users), manager (menus, stores, orders),
-    # staff (orders, snooze, pause).
-    @property
-    def can_manage_users(self) -> bool:
-        return self.role == self.Role.OWNER
-
+    # Who may do what lives in `stores.access`; templates and menu pages still read this one.
     @property
     def can_edit_stores(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.MANAGER)
-
-    @property
-    def can_pause(self) -> bool:
-        return True
 
 
 class PauseReason(models.TextChoices):
@@ -131,12 +133,8 @@ class Store(models.Model):
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField("state / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(
-        max_length=2,
-        blank=True,
-        help_text="Two-letter ISO country code, e.g. GB.",
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use a two-letter country code, e.g. GB.")],
-    )
+    # Stored as the ISO 3166-1 alpha-2 code ("GB"); chosen by name.
+    country = models.CharField(max_length=2, blank=True, choices=country_choices)
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_timezone], help_text="e.g. Europe/London"
     )
@@ -157,8 +155,16 @@ class Store(models.Model):
         validators=[MaxValueValidator(10_000)],
         help_text="1 basis point = 0.01 %; 20 % is 2000.",
     )
-    delivery_fee = models.PositiveIntegerField(default=0, help_text="In minor units (cents).")
-    minimum_order = models.PositiveIntegerField(default=0, help_text="In minor units (cents).")
+    delivery_fee = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="In minor units (cents).",
+    )
+    minimum_order = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="In minor units (cents).",
+    )
     default_prep_minutes = models.PositiveSmallIntegerField(
         default=15, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
@@ -186,6 +192,25 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    ADDRESS_FIELDS = {
+        "street": "street",
+        "city": "city",
+        "postal_code": "postal code",
+        "country": "country",
+    }
+
+    def clean(self) -> None:
+        # Gett sends couriers here: a store that delivers needs the whole address. (Every door
+        # runs this: the store page, the admin and `services.store_update` call full_clean.)
+        if self.delivery_allowed:
+            missing = {
+                field: f"Enter the {label}: a store that delivers needs a full address."
+                for field, label in self.ADDRESS_FIELDS.items()
+                if not (getattr(self, field) or "").strip()
+            }
+            if missing:
+                raise ValidationError(missing)
 
     @property
     def partner_store_id(self) -> str:
@@ -215,4 +240,5 @@ class Store(models.Model):
     @property
     def address_lines(self) -> list[str]:
         line2 = " ".join(p for p in (self.postal_code, self.city) if p)
-        return [p for p in (self.street, line2, self.state, self.country) if p]
+        country = self.get_country_display() if self.country else ""
+        return [p for p in (self.street, line2, self.state, country) if p]

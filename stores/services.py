@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from gett import outbox
 from gett.wire import datetime_to_wire
-from portal.exceptions import InvalidStateError
-from stores.models import Membership, Merchant, PauseReason, Store
+from portal.exceptions import InvalidStateError, PortalError
+from stores.models import PauseReason, Store
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,10 @@ RESUME_PRESETS = {
 def resume_at_for_preset(
     *, store: Store, preset: str, at: datetime | None = None, now: datetime | None = None
 ) -> datetime | None:
-    """Turn a pause preset into the time the store comes back online (None: by hand)."""
+    """Turn a pause preset into the time the store comes back online (None: by hand).
+
+    Only turns the choice into a time; whether that time is allowed is `store_pause`'s rule.
+    """
     now = now or timezone.now()
     if preset == "15m":
         return now + timedelta(minutes=15)
@@ -101,17 +105,28 @@ def resume_at_for_preset(
         return midnight
     if preset == "at":
         if at is None:
-            raise ValueError("Choose the time the store should resume.")
+            raise PortalError("Choose the time the store should resume.", field="resume_at")
         if timezone.is_naive(at):
+            # A wall-clock time typed by a person is read in the store's own time zone.
             at = at.replace(tzinfo=store.tzinfo)
-        if at <= now:
-            raise ValueError("The resume time must be in the future.")
-        if at > now + MAX_PAUSE:
-            raise ValueError("Pauses longer than 30 days are not supported; resume by hand.")
         return at
     if preset == "manual":
         return None
-    raise ValueError(f"Unknown resume choice “{preset}”.")
+    raise PortalError(f"Unknown resume choice “{preset}”.", field="preset")
+
+
+def _pause_limits_check(*, resume_at: datetime | None, now: datetime) -> None:
+    """The one place pause limits live: in the future, at most 30 days ahead."""
+    if resume_at is None:
+        return
+    if timezone.is_naive(resume_at):
+        raise PortalError("The resume time needs a time zone.", field="resume_at")
+    if resume_at <= now:
+        raise PortalError("The resume time must be in the future.", field="resume_at")
+    if resume_at > now + MAX_PAUSE:
+        raise PortalError(
+            "Pauses longer than 30 days are not supported; resume by hand.", field="resume_at"
+        )
 
 
 @transaction.atomic
@@ -119,15 +134,9 @@ def store_pause(
     *, store: Store, reason: str, resume_at: datetime | None, user: AbstractBaseUser | None = None
 ) -> Store:
     if reason not in PauseReason.values:
-        raise ValueError("Choose why the store is paused.")
+        raise PortalError("Choose why the store is paused.", field="reason")
     now = timezone.now()
-    if resume_at is not None:
-        if timezone.is_naive(resume_at):
-            raise ValueError("The resume time needs a time zone.")
-        if resume_at <= now:
-            raise ValueError("The resume time must be in the future.")
-        if resume_at > now + MAX_PAUSE:
-            raise ValueError("Pauses longer than 30 days are not supported; resume by hand.")
+    _pause_limits_check(resume_at=resume_at, now=now)
     store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_paused:
         store.paused_at = now
@@ -185,18 +194,27 @@ def store_connect(*, store: Store, gett_store_id) -> Store:
     return store
 
 
-# --- merchants and memberships -------------------------------------------------------------------
+# --- API tokens ---------------------------------------------------------------------------------
 
-
-def memberships_for(user: AbstractBaseUser):
-    return Membership.objects.filter(user=user).select_related("merchant")
+API_TOKEN_PREFIX_LENGTH = 8
 
 
 @transaction.atomic
-def merchant_create(*, name: str, owner: AbstractBaseUser) -> Merchant:
-    merchant = Merchant.objects.create(name=name)
-    Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
-    return merchant
+def api_token_create(*, user: AbstractBaseUser) -> Token:
+    """The user's API token (one per user), made now; its key is shown once, then only a prefix."""
+    if Token.objects.filter(user=user).exists():
+        raise InvalidStateError("You already have an API token. Revoke it first to make a new one.")
+    token = Token.objects.create(user=user)
+    logger.info("API token created for user %s", user.pk)
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, user: AbstractBaseUser) -> None:
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if not deleted:
+        raise InvalidStateError("You have no API token to revoke.")
+    logger.info("API token revoked for user %s", user.pk)
 
 
 # --- test orders (sandbox only) ----------------------------------------------------------------
@@ -218,7 +236,7 @@ def store_send_test_order(*, store: Store, scenario: str = "valid") -> dict:
     if not store.is_connected:
         raise InvalidStateError("This store is not connected to Gett yet.")
     if scenario not in TEST_ORDER_SCENARIOS:
-        raise InvalidStateError(f"Unknown test order “{scenario}”.")
+        raise PortalError(f"Unknown test order “{scenario}”.", field="scenario")
     from gett.client import get_client
 
     return get_client().sandbox_send_test_order(

@@ -211,3 +211,25 @@ def test_resume_action_resumes_paused_stores_and_tells_gett(
     text = response.text
     assert "Resumed 1 store(s)." in text
     assert f"Skipped 1 store(s) already online: {online.name}." in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"country": "XX"}, "country"),
+        ({"country": "United Kingdom"}, "country"),
+        ({"street": ""}, "street"),
+        ({"minimum_order": "1000000000"}, "minimum_order"),
+    ],
+)
+def test_the_admin_applies_the_same_store_rules(admin_client, changes, field):
+    store = StoreFactory(name="Kept")
+    url = reverse("admin:stores_store_change", args=[store.pk])
+    data = _form_data(admin_client.get(url), name="Renamed", **changes)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    store.refresh_from_db()
+    assert store.name == "Kept"

@@ -13,7 +13,7 @@ from responses import matchers
 
 from gett import outbox
 from gett.models import OutboundMessage
-from portal.exceptions import InvalidStateError
+from portal.exceptions import InvalidStateError, PortalError
 from stores import services
 from stores.models import Store
 from tests.factories import StoreFactory
@@ -119,8 +119,10 @@ def test_pausing_a_paused_store_keeps_when_it_was_first_paused(store, now, time_
 
 @pytest.mark.parametrize("reason", ["", "lunch", "TOO_BUSY", None])
 def test_pausing_for_an_unknown_reason_is_refused_and_writes_nothing(store, now, reason):
-    with pytest.raises(ValueError, match="why"):
+    with pytest.raises(PortalError, match="why") as refused:
         services.store_pause(store=store, reason=reason, resume_at=now + timedelta(hours=1))
+
+    assert refused.value.field == "reason"
 
     store.refresh_from_db()
     assert store.status == Store.Status.ONLINE
@@ -131,9 +133,10 @@ def test_pausing_for_an_unknown_reason_is_refused_and_writes_nothing(store, now,
 def test_pausing_until_a_time_that_is_not_in_the_future_is_refused_and_writes_nothing(
     store, now, delta
 ):
-    with pytest.raises(ValueError, match="future"):
+    with pytest.raises(PortalError, match="future") as refused:
         services.store_pause(store=store, reason="too_busy", resume_at=now + delta)
 
+    assert refused.value.field == "resume_at"
     store.refresh_from_db()
     assert store.status == Store.Status.ONLINE
     assert store.paused_at is None
@@ -264,10 +267,11 @@ def test_the_same_wall_clock_time_can_be_past_in_one_zone_and_future_in_another(
     time_machine.move_to(LATE_EVENING_UTC, tick=False)  # 23:30 in London, 15:30 in Los Angeles
     eleven_pm = datetime(2026, 6, 1, 23, 0)
 
-    with pytest.raises(ValueError, match="future"):
-        services.resume_at_for_preset(
-            store=StoreFactory.build(timezone="Europe/London"), preset="at", at=eleven_pm
-        )
+    in_london = services.resume_at_for_preset(
+        store=StoreFactory.build(timezone="Europe/London"), preset="at", at=eleven_pm
+    )
+    with pytest.raises(PortalError, match="future"):
+        _pause(StoreFactory(timezone="Europe/London"), resume_at=in_london)
     assert services.resume_at_for_preset(
         store=StoreFactory.build(timezone="America/Los_Angeles"), preset="at", at=eleven_pm
     ) == datetime(2026, 6, 2, 6, 0, tzinfo=UTC)
@@ -281,30 +285,52 @@ def test_a_chosen_time_with_a_zone_is_kept(time_machine):
     assert services.resume_at_for_preset(store=store, preset="at", at=at) == at
 
 
+def _pause(store: Store, *, resume_at: datetime | None) -> Store:
+    return services.store_pause(store=store, reason="too_busy", resume_at=resume_at)
+
+
+def test_a_chosen_time_is_required():
+    with pytest.raises(PortalError, match="Choose the time") as refused:
+        services.resume_at_for_preset(store=StoreFactory.build(), preset="at", at=None)
+
+    assert refused.value.field == "resume_at"
+
+
 @pytest.mark.parametrize(
     ("at", "message"),
     [
-        (None, "Choose the time"),
         (LATE_EVENING_UTC, "future"),
         (LATE_EVENING_UTC - timedelta(hours=1), "future"),
         (LATE_EVENING_UTC + timedelta(days=30, seconds=1), "30 days"),
         (LATE_EVENING_UTC + timedelta(days=365), "30 days"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "30 days"),
     ],
 )
-def test_a_chosen_time_must_be_within_the_next_30_days(at, message, time_machine):
+def test_a_pause_must_end_within_the_next_30_days(at, message, time_machine):
     time_machine.move_to(LATE_EVENING_UTC, tick=False)
-    store = StoreFactory.build(timezone="Europe/London")
+    store = StoreFactory(timezone="Europe/London")
 
-    with pytest.raises(ValueError, match=message):
-        services.resume_at_for_preset(store=store, preset="at", at=at)
+    with pytest.raises(PortalError, match=message) as refused:
+        _pause(store, resume_at=at)
+
+    assert refused.value.field == "resume_at"
+    assert messages(store) == []
 
 
-def test_a_chosen_time_exactly_30_days_ahead_is_allowed(time_machine):
+def test_a_pause_exactly_30_days_long_is_allowed(time_machine):
     time_machine.move_to(LATE_EVENING_UTC, tick=False)
-    store = StoreFactory.build(timezone="Europe/London")
     at = LATE_EVENING_UTC + timedelta(days=30)
 
-    assert services.resume_at_for_preset(store=store, preset="at", at=at) == at
+    assert _pause(StoreFactory(), resume_at=at).resume_at == at
+
+
+def test_presets_only_turn_a_choice_into_a_time_and_leave_the_limits_to_the_pause(
+    time_machine,
+):
+    time_machine.move_to(LATE_EVENING_UTC, tick=False)
+    far = LATE_EVENING_UTC + timedelta(days=365)
+
+    assert services.resume_at_for_preset(store=StoreFactory.build(), preset="at", at=far) == far
 
 
 def test_manual_means_no_resume_time():
@@ -315,8 +341,10 @@ def test_manual_means_no_resume_time():
 
 @pytest.mark.parametrize("preset", ["", "2h", "tomorrow", "TODAY"])
 def test_an_unknown_preset_is_refused(preset):
-    with pytest.raises(ValueError, match="Unknown resume choice"):
+    with pytest.raises(PortalError, match="Unknown resume choice") as refused:
         services.resume_at_for_preset(store=StoreFactory.build(), preset=preset)
+
+    assert refused.value.field == "preset"
 
 
 def test_every_offered_preset_is_understood(time_machine):
@@ -484,6 +512,38 @@ def test_a_store_that_allows_neither_delivery_nor_pickup_is_refused_and_nothing_
     assert store.name != "Renamed"
     assert store.delivery_allowed and store.pickup_allowed
     assert messages(store) == []
+
+
+@pytest.mark.parametrize("country", ["XX", "UN", "gb", "GBR"])
+def test_a_country_that_is_not_an_iso_3166_code_is_refused_at_every_door(store, country):
+    store.country = country
+
+    with pytest.raises(ValidationError) as refused:
+        services.store_update(store=store, changed_fields=["country"])
+
+    assert "country" in refused.value.message_dict
+    store.refresh_from_db()
+    assert store.country == "GB"
+
+
+def test_a_delivering_store_without_a_full_address_is_refused_at_every_door(store):
+    store.street = ""
+    store.postal_code = "  "
+
+    with pytest.raises(ValidationError) as refused:
+        services.store_update(store=store, changed_fields=["street", "postal_code"])
+
+    assert set(refused.value.message_dict) == {"street", "postal_code"}
+    assert "a store that delivers needs a full address" in str(refused.value)
+
+
+def test_amounts_above_the_price_cap_are_refused_at_every_door(store):
+    store.minimum_order = 1_000_000_000
+
+    with pytest.raises(ValidationError) as refused:
+        services.store_update(store=store, changed_fields=["minimum_order"])
+
+    assert "minimum_order" in refused.value.message_dict
 
 
 def test_details_of_a_store_gett_does_not_know_yet_are_held(unconnected_store):
