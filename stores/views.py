@@ -1,39 +1,33 @@
+"""Store pages: dashboard, store page (status, pause/resume, Gett sync, test orders), edit form,
+and the API tokens page.
+
+Every lookup and role check goes through `stores.access`: another merchant's store is a 404, a
+role that may not do a thing gets a 403 page saying who can (`portal.middleware`). Services own
+the rules; a `PortalError` they raise is shown as a form error or a message here.
+"""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
 
 from gett import outbox
 from gett.errors import GettError
 from gett.models import OutboundMessage
 from portal.exceptions import PortalError
-from stores import services
-from stores.forms import PauseForm, StoreForm
+from stores import access, services
+from stores.access import Action
+from stores.forms import MerchantSwitchForm, PauseForm, StoreForm
 from stores.middleware import SESSION_KEY
-from stores.models import Membership, Store
+from stores.models import Store
 
-
-def get_membership(request: HttpRequest) -> Membership:
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        raise Http404("You are not a member of any merchant.")
-    return membership
-
-
-def get_store_for_user(request: HttpRequest, public_id) -> Store:
-    """Every store lookup goes through here: another merchant's store is a 404."""
-    membership = get_membership(request)
-    return get_object_or_404(Store, merchant=membership.merchant, public_id=public_id)
-
-
-def _require_editor(request: HttpRequest) -> Membership:
-    membership = get_membership(request)
-    if not membership.can_edit_stores:
-        raise Http404("Only owners and managers can change store details.")
-    return membership
+# kept until catalogs moves to stores.access
+get_membership = access.membership_get
+get_store_for_user = access.store_get_for_user
 
 
 @login_required
@@ -46,35 +40,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     latest = outbox.latest_for_keys([s.outbox_key for s in stores])
     rows = [(store, latest.get(store.outbox_key)) for store in stores]
     template = "stores/dashboard.html#store-cards" if request.htmx else "stores/dashboard.html"
-    return render(request, template, {"rows": rows, "merchant": membership.merchant})
+    context = {
+        "rows": rows,
+        "merchant": membership.merchant,
+        "can_integrate": access.can(membership, Action.INTEGRATE),
+    }
+    return render(request, template, context)
 
 
 @login_required
 @require_POST
 def merchant_switch(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("merchant", "")
-    membership = (
-        Membership.objects.filter(user=request.user, merchant__public_id=wanted)
-        .select_related("merchant")
-        .first()
-        if _is_uuid(wanted)
+    form = MerchantSwitchForm(request.POST)
+    merchant = (
+        access.merchants_for(request).filter(public_id=form.cleaned_data["merchant"]).first()
+        if form.is_valid()
         else None
     )
-    if membership is None:
+    if merchant is None:
         raise Http404("No such merchant.")
-    request.session[SESSION_KEY] = str(membership.merchant.public_id)
-    messages.success(request, f"Now working on {membership.merchant.name}.")
+    request.session[SESSION_KEY] = str(merchant.public_id)
+    messages.success(request, f"Now working on {merchant.name}.")
     return redirect("stores:dashboard")
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _sync_context(store: Store) -> dict:
@@ -86,11 +73,15 @@ def _sync_context(store: Store) -> dict:
 
 
 def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, status=200):
+    membership = access.membership_for(request, store.merchant_id)
+    can_integrate = access.can(membership, Action.INTEGRATE)
     context = {
         "store": store,
         "pause_form": pause_form,
-        "can_edit": request.membership.can_edit_stores,
-        "test_orders": settings.GETT_USES_SANDBOX and store.is_connected,
+        "can_edit": access.can(membership, Action.EDIT_STORE),
+        # Gett sync internals and test orders are for owners and managers; staff see a status line.
+        "can_integrate": can_integrate,
+        "test_orders": can_integrate and settings.GETT_USES_SANDBOX and store.is_connected,
         "test_order_scenarios": services.TEST_ORDER_SCENARIOS,
         "last_test_order": request.session.get(f"test-order:{store.public_id}"),
         **_sync_context(store),
@@ -101,7 +92,7 @@ def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, st
 @login_required
 @require_GET
 def store_detail(request: HttpRequest, public_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id)
     initial = {}
     if store.is_paused:
         # "Change the reason or resume time" starts from what is set now.
@@ -115,24 +106,42 @@ def store_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_GET
 def store_sync(request: HttpRequest, public_id) -> HttpResponse:
-    """The "Gett sync" panel alone, polled by the store page while something is in flight."""
-    store = get_store_for_user(request, public_id)
-    part = "status-confirm" if request.GET.get("part") == "status" else "sync"
-    return render(
-        request, f"stores/store_detail.html#{part}", {"store": store, **_sync_context(store)}
-    )
+    """The "Gett sync" panel alone, polled by the store page while something is in flight.
+
+    `?part=status` (the line under the store status saying whether Gett has the last pause or
+    resume yet) and `?part=line` (staff's plain sync card) are for everyone who may pause. The
+    panel itself, with delivery internals and Retry, is for owners and managers.
+    """
+    part = {"status": "status-confirm", "line": "sync-line"}.get(request.GET.get("part", ""))
+    if part:
+        store = access.store_get_for_user(request, public_id, Action.PAUSE)
+    else:
+        store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
+        part = "sync"
+    membership = access.membership_for(request, store.merchant_id)
+    context = {
+        "store": store,
+        "can_integrate": access.can(membership, Action.INTEGRATE),
+        **_sync_context(store),
+    }
+    return render(request, f"stores/store_detail.html#{part}", context)
 
 
 @login_required
 def store_edit(request: HttpRequest, public_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
-    _require_editor(request)
+    store = access.store_get_for_user(request, public_id, Action.EDIT_STORE)
     if request.method == "POST":
         form = StoreForm(request.POST, request.FILES, instance=store)
         if form.is_valid():
-            services.store_update(store=form.save(commit=False), changed_fields=form.changed_data)
-            messages.success(request, "Store details saved.")
-            return redirect("stores:detail", public_id=store.public_id)
+            try:
+                services.store_update(
+                    store=form.save(commit=False), changed_fields=form.changed_data
+                )
+            except PortalError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, "Store details saved.")
+                return redirect("stores:detail", public_id=store.public_id)
         messages.error(request, "Please correct the highlighted fields.")
     else:
         form = StoreForm(instance=store)
@@ -142,28 +151,28 @@ def store_edit(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def store_pause(request: HttpRequest, public_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id, Action.PAUSE)
     form = PauseForm(request.POST, store=store)
-    if not form.is_valid():
-        return _render_detail(request, store, form, status=400)
-    try:
-        services.store_pause(
-            store=store,
-            reason=form.cleaned_data["reason"],
-            resume_at=form.cleaned_data["resume_at"],
-            user=request.user,
-        )
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{store.name} is paused.")
-    return redirect("stores:detail", public_id=store.public_id)
+    if form.is_valid():
+        try:
+            services.store_pause(
+                store=store,
+                reason=form.cleaned_data["reason"],
+                resume_at=form.cleaned_data["resume_at"],
+                user=request.user,
+            )
+        except PortalError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"{store.name} is paused.")
+            return redirect("stores:detail", public_id=store.public_id)
+    return _render_detail(request, store, form, status=400)
 
 
 @login_required
 @require_POST
 def store_resume(request: HttpRequest, public_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id, Action.PAUSE)
     try:
         services.store_resume(store=store, user=request.user)
     except PortalError as exc:
@@ -176,14 +185,16 @@ def store_resume(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     message = get_object_or_404(OutboundMessage, key=store.outbox_key, public_id=message_id)
     if request.htmx:
         # The panel itself shows the new state; a flash message would pop up on a later page.
         if message.can_retry:
             outbox.retry(message=message)
         return render(
-            request, "stores/store_detail.html#sync", {"store": store, **_sync_context(store)}
+            request,
+            "stores/store_detail.html#sync",
+            {"store": store, "can_integrate": True, **_sync_context(store)},
         )
     if message.can_retry:
         outbox.retry(message=message)
@@ -196,7 +207,7 @@ def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpRespons
 @login_required
 @require_POST
 def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     scenario = request.POST.get("scenario", "valid")
     try:
         reply = services.store_send_test_order(store=store, scenario=scenario)
@@ -218,7 +229,7 @@ def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def store_test_order_result(request: HttpRequest, public_id) -> HttpResponse:
     """The last test order this person sent to the store, polled while it runs."""
-    store = get_store_for_user(request, public_id)
+    store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     test_order_id = request.session.get(f"test-order:{store.public_id}")
     if not test_order_id:
         raise Http404("No test order sent from here yet.")
@@ -227,3 +238,45 @@ def store_test_order_result(request: HttpRequest, public_id) -> HttpResponse:
     except (PortalError, GettError) as exc:
         result = {"unavailable": str(exc)}
     return render(request, "stores/test_order_result.html", {"store": store, "result": result})
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def _render_api_tokens(request: HttpRequest, *, new_key: str = ""):
+    token = Token.objects.filter(user=request.user).first()
+    context = {
+        "token": token,
+        "token_prefix": token.key[: services.API_TOKEN_PREFIX_LENGTH] if token else "",
+        # Shown in full once, in the reply to the POST that made it; never stored elsewhere.
+        "new_key": new_key,
+    }
+    return render(request, "stores/api_tokens.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API token: make one (shown once), see its prefix, revoke it."""
+    access.membership_get(request, Action.INTEGRATE)
+    if request.method == "GET":
+        return _render_api_tokens(request)
+    try:
+        token = services.api_token_create(user=request.user)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect("stores:api-tokens")
+    return _render_api_tokens(request, new_key=token.key)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    access.membership_get(request, Action.INTEGRATE)
+    try:
+        services.api_token_revoke(user=request.user)
+    except PortalError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, "API token revoked: programs using it can no longer sign in.")
+    return redirect("stores:api-tokens")

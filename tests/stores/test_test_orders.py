@@ -2,7 +2,8 @@ import pytest
 import responses
 from django.urls import reverse
 
-from tests.factories import StoreFactory
+from stores.models import Membership
+from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,43 @@ def test_another_merchants_store_has_no_test_order_result(owner_client, sandbox)
     response = owner_client.get(reverse("stores:test-order-result", args=[other.public_id]))
 
     assert response.status_code == 404
+
+
+def _staff_client(client, store):
+    staff = MembershipFactory(merchant=store.merchant, role=Membership.Role.STAFF)
+    client.force_login(staff.user)
+    return client
+
+
+@responses.activate
+def test_staff_get_a_403_on_test_orders_and_gett_is_not_called(client, store, sandbox):
+    client = _staff_client(client, store)
+    session = client.session
+    session[f"test-order:{store.public_id}"] = 7
+    session.save()
+
+    sent = client.post(reverse("stores:test-order", args=[store.public_id]), {"scenario": "valid"})
+    result = client.get(reverse("stores:test-order-result", args=[store.public_id]))
+
+    assert sent.status_code == 403
+    assert "Only owners and managers can send test orders" in sent.content.decode()
+    assert result.status_code == 403
+    assert len(responses.calls) == 0
+
+
+def test_staff_do_not_see_the_test_order_panel(client, store, sandbox):
+    client = _staff_client(client, store)
+
+    page = client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+
+    assert "Send a test order" not in page
+    assert reverse("stores:test-order", args=[store.public_id]) not in page
+
+
+def test_a_manager_may_send_test_orders(client, store, sandbox):
+    manager = MembershipFactory(merchant=store.merchant, role=Membership.Role.MANAGER)
+    client.force_login(manager.user)
+
+    page = client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+
+    assert "Send a test order" in page

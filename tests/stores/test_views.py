@@ -424,13 +424,112 @@ def test_edit_with_invalid_input_shows_errors_and_changes_nothing(
     assert not OutboundMessage.objects.filter(key=store.outbox_key).exists()
 
 
-def test_staff_member_cannot_edit_details_but_can_pause(client, store):
+def _staff_client(client, store):
     staff = MembershipFactory(merchant=store.merchant, role=Membership.Role.STAFF)
     client.force_login(staff.user)
+    return client
+
+
+def test_the_country_is_chosen_from_the_iso_list_by_name(owner_client, store):
+    page = owner_client.get(reverse("stores:edit", args=[store.public_id])).content.decode()
+
+    assert '<option value="GB" selected>United Kingdom</option>' in page
+    assert '<option value="DE">Germany</option>' in page
+
+
+@pytest.mark.parametrize("country", ["United Kingdom", "XX", "UN", "gb"])
+def test_a_country_that_is_not_an_iso_code_is_refused(owner_client, store, country):
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), _edit_data(store, country=country)
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="id_country_error"' in content
+    assert "Select a valid choice" in content
+    store.refresh_from_db()
+    assert store.country == "GB"
+
+
+def test_another_iso_country_is_saved_as_its_code(owner_client, store):
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), _edit_data(store, country="IE")
+    )
+
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert store.country == "IE"
+    page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    assert "Ireland" in page
+
+
+@pytest.mark.parametrize("field", ["street", "city", "postal_code", "country"])
+def test_a_store_that_delivers_needs_a_full_address(owner_client, store, field):
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), _edit_data(store, **{field: ""})
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'id="id_{field}_error"' in content
+    assert "a store that delivers needs a full address" in content
+    store.refresh_from_db()
+    assert getattr(store, field)
+
+
+def test_a_pickup_only_store_may_leave_the_address_out(owner_client, store):
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]),
+        _edit_data(store, delivery_allowed=False, street="", city="", postal_code="", country=""),
+    )
+
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert (store.street, store.country, store.delivery_allowed) == ("", "", False)
+
+
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        ("1e5", "Write the price as a number"),
+        ("2.505", "Use at most 2 decimal places."),
+        ("-1", "cannot be negative"),
+        ("10000000", "can be at most 9999999.99"),
+        ("NaN", "Write the price as a number"),
+        ("", "This field is required."),
+    ],
+)
+@pytest.mark.parametrize("field", ["delivery_fee_amount", "minimum_order_amount"])
+def test_store_amounts_are_parsed_by_the_money_rules(owner_client, store, field, amount, error):
+    before = Store.objects.values().get(pk=store.pk)
+
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]), _edit_data(store, **{field: amount})
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'id="id_{field}_error"' in content
+    assert error in content
+    assert Store.objects.values().get(pk=store.pk) == before
+
+
+def test_amounts_follow_the_currency_chosen_in_the_same_form(owner_client, store):
+    response = owner_client.post(
+        reverse("stores:edit", args=[store.public_id]),
+        _edit_data(store, currency="USD", delivery_fee_amount="3", minimum_order_amount="12.5"),
+    )
+
+    assert response.status_code == 302
+    store.refresh_from_db()
+    assert (store.delivery_fee, store.minimum_order) == (300, 1250)
+
+
+def test_staff_member_cannot_edit_details_but_can_pause(client, store):
+    client = _staff_client(client, store)
 
     detail = client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
     assert reverse("stores:edit", args=[store.public_id]) not in detail
-    assert client.get(reverse("stores:edit", args=[store.public_id])).status_code == 404
 
     response = client.post(
         reverse("stores:pause", args=[store.public_id]), {"reason": "too_busy", "preset": "15m"}
@@ -438,6 +537,87 @@ def test_staff_member_cannot_edit_details_but_can_pause(client, store):
     assert response.status_code == 302
     store.refresh_from_db()
     assert store.is_paused
+
+    assert client.post(reverse("stores:resume", args=[store.public_id])).status_code == 302
+    store.refresh_from_db()
+    assert not store.is_paused
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_staff_member_asking_to_edit_details_gets_a_403_saying_who_can(client, store, method):
+    client = _staff_client(client, store)
+
+    response = getattr(client, method)(
+        reverse("stores:edit", args=[store.public_id]), _edit_data(store, name="Renamed")
+    )
+
+    assert response.status_code == 403
+    assert "Only owners and managers can change store details." in response.content.decode()
+    store.refresh_from_db()
+    assert store.name != "Renamed"
+
+
+def test_staff_member_cannot_resend_messages_to_gett(client, store):
+    message = _message(store, state="failed", attempts=10, last_error="Gett refused: 422")
+    client = _staff_client(client, store)
+
+    retry = client.post(reverse("stores:sync-retry", args=[store.public_id, message.public_id]))
+    panel = client.get(reverse("stores:sync", args=[store.public_id]))
+
+    assert retry.status_code == 403
+    assert "Only owners and managers can send test orders" in retry.content.decode()
+    assert panel.status_code == 403
+    message.refresh_from_db()
+    assert message.state == "failed"
+
+
+def test_staff_see_the_store_status_without_the_gett_sync_internals(client, store):
+    store = _paused(store)
+    message = _message(store, state="failed", attempts=10, last_error="Gett refused: 422")
+    client = _staff_client(client, store)
+
+    page = client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    dashboard = client.get(reverse("stores:dashboard")).content.decode()
+    status_line = client.get(reverse("stores:sync", args=[store.public_id]) + "?part=status")
+
+    retry_url = reverse("stores:sync-retry", args=[store.public_id, message.public_id])
+    assert "Not taking orders" in page
+    assert reverse("stores:resume", args=[store.public_id]) in page
+    assert "Gett sync" in page
+    assert "Gett did not get the last change. An owner or manager can send it again." in page
+    assert "Gett refused: 422" not in page  # delivery internals are for owners and managers
+    assert "Attempts" not in page
+    assert retry_url not in page
+    assert retry_url not in dashboard
+    assert "Retry it in the Gett sync panel" not in page
+    assert status_line.status_code == 200
+    assert "Gett did not get this change." in status_line.content.decode()
+
+
+def test_staff_sync_line_refreshes_until_gett_has_the_change(client, store):
+    message = _message(store, state="pending")
+    client = _staff_client(client, store)
+    line_url = reverse("stores:sync", args=[store.public_id]) + "?part=line"
+
+    page = client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
+    assert f'hx-get="{line_url}"' in page
+
+    OutboundMessage.objects.filter(pk=message.pk).update(state="delivered")
+    line = client.get(line_url).content.decode().strip()
+
+    assert line.startswith('<section id="sync"')
+    assert "Delivered" in line
+    assert "hx-trigger" not in line
+
+
+def test_a_manager_may_edit_details_and_retry(client, store):
+    manager = MembershipFactory(merchant=store.merchant, role=Membership.Role.MANAGER)
+    message = _message(store, state="failed", attempts=10)
+    client.force_login(manager.user)
+
+    assert client.get(reverse("stores:edit", args=[store.public_id])).status_code == 200
+    retry = client.post(reverse("stores:sync-retry", args=[store.public_id, message.public_id]))
+    assert retry.status_code == 302
 
 
 def test_owner_sees_the_edit_link(owner_client, store):
