@@ -147,3 +147,12 @@ def price_parse(
     """A price as people type it ("12.50") -> minor units (1250), or `PortalError`."""
     amount = decimal_parse(text, decimal_comma=decimal_comma, field=field)
     return price_from_decimal(amount, money, field=field)
+
+
+def money_data(minor: int, currency: str) -> dict:
+    """One amount as the merchant API shows it: 250, "GBP" -> amount "2.50", minor 250, currency."""
+    return {
+        "amount": money_for_currencies([currency]).text(minor),
+        "amount_minor": minor,
+        "currency": currency,
+    }

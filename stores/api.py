@@ -1,7 +1,21 @@
-"""Merchant REST API: stores, pause and resume. Scoped to the merchants the user belongs to."""
+"""Merchant REST API: stores, pause and resume. Scoped to the merchants the user belongs to.
+
+Conventions for the whole merchant API (the menu API follows them too):
+
+* Names are snake_case, as DRF writes them (`postal_code`, `partner_store_id`); the Gett wire
+  format stays camelCase inside `gett`.
+* Every money value is an object that carries its currency::
+
+      "delivery_fee": {"amount": "2.50", "amount_minor": 250, "currency": "GBP"}
+
+  `amount` is a decimal string in major units with the currency's decimal places (never a float),
+  `amount_minor` the same value as an integer in minor units, `currency` its ISO 4217 code
+  (`MoneySerializer`, built by `portal.money.money_data`).
+* Lookups and roles go through `stores.access`: another merchant's store is a 404; a role that may
+  not do a thing gets a 403 saying who can.
+"""
 
 from django.core.exceptions import RequestDataTooBig
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ParseError, PermissionDenied
@@ -9,9 +23,53 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gett import outbox
-from portal.exceptions import InvalidStateError
-from stores import services
-from stores.models import Membership, PauseReason, Store
+from portal.exceptions import InvalidStateError, NotAllowed, PortalError
+from portal.money import money_data
+from stores import access, services
+from stores.access import Action
+from stores.models import PauseReason, Store
+
+# kept until catalogs moves to stores.access
+get_store_for_api = access.store_get_for_user
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class PortalErrorsAsDrf:
+    """Mixin: a service's `PortalError` as DRF's error of the same status (400/403/409).
+
+    Temporary: delete it (and `Conflict`) once `portal.api_errors.api_exception_handler` is DRF's
+    EXCEPTION_HANDLER, which answers PortalError as problem+json by itself.
+    """
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotAllowed):
+            exc = PermissionDenied(exc.message)
+        elif isinstance(exc, InvalidStateError):
+            exc = Conflict(exc.message)
+        elif isinstance(exc, PortalError):
+            exc = serializers.ValidationError({exc.field or "non_field_errors": [exc.message]})
+        return super().handle_exception(exc)
+
+
+class MoneySerializer(serializers.Serializer):
+    """How every money value reads in the API (see the module docstring)."""
+
+    amount = serializers.CharField(help_text="Major units, e.g. 2.50.")
+    amount_minor = serializers.IntegerField(help_text="Minor units, e.g. 250.")
+    currency = serializers.CharField(help_text="ISO 4217, e.g. GBP.")
+
+
+class AddressSerializer(serializers.Serializer):
+    street = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2, e.g. GB.")
 
 
 class SyncSerializer(serializers.Serializer):
@@ -28,6 +86,8 @@ class StoreOutputSerializer(serializers.ModelSerializer):
     partner_store_id = serializers.UUIDField(source="public_id", read_only=True)
     merchant = serializers.CharField(source="merchant.name", read_only=True)
     address = serializers.SerializerMethodField()
+    delivery_fee = serializers.SerializerMethodField()
+    minimum_order = serializers.SerializerMethodField()
     last_sync = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,14 +116,23 @@ class StoreOutputSerializer(serializers.ModelSerializer):
             "last_sync",
         ]
 
+    @extend_schema_field(AddressSerializer)
     def get_address(self, store: Store) -> dict:
         return {
             "street": store.street,
             "city": store.city,
             "state": store.state,
-            "postalCode": store.postal_code,
+            "postal_code": store.postal_code,
             "country": store.country,
         }
+
+    @extend_schema_field(MoneySerializer)
+    def get_delivery_fee(self, store: Store) -> dict:
+        return money_data(store.delivery_fee, store.currency)
+
+    @extend_schema_field(MoneySerializer)
+    def get_minimum_order(self, store: Store) -> dict:
+        return money_data(store.minimum_order, store.currency)
 
     @extend_schema_field(SyncSerializer(allow_null=True))
     def get_last_sync(self, store: Store) -> dict | None:
@@ -78,18 +147,6 @@ class PauseInputSerializer(serializers.Serializer):
     resume_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When the store comes back by itself."
     )
-
-
-def _stores_for(user):
-    return Store.objects.filter(merchant__memberships__user=user).select_related("merchant")
-
-
-def get_store_for_api(request, public_id) -> Store:
-    return get_object_or_404(_stores_for(request.user), public_id=public_id)
-
-
-def _membership(request, store: Store) -> Membership:
-    return Membership.objects.get(user=request.user, merchant_id=store.merchant_id)
 
 
 class RequestTooLarge(APIException):
@@ -114,7 +171,7 @@ class StoreListApi(generics.ListAPIView):
     serializer_class = StoreOutputSerializer
 
     def get_queryset(self):
-        return _stores_for(self.request.user).order_by("name", "pk")
+        return access.stores_for(self.request).order_by("name", "pk")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "latest_sync": {}}
@@ -128,14 +185,14 @@ class StoreListApi(generics.ListAPIView):
         return self.get_paginated_response(serializer.data)
 
 
-class StoreDetailApi(APIView):
+class StoreDetailApi(PortalErrorsAsDrf, APIView):
     @extend_schema(responses=StoreOutputSerializer)
     def get(self, request, public_id):
-        store = get_store_for_api(request, public_id)
+        store = access.store_get_for_user(request, public_id)
         return Response(StoreOutputSerializer(store).data)
 
 
-class StorePauseApi(APIView):
+class StorePauseApi(PortalErrorsAsDrf, APIView):
     @extend_schema(
         request=PauseInputSerializer,
         responses={
@@ -147,29 +204,20 @@ class StorePauseApi(APIView):
         },
     )
     def post(self, request, public_id):
-        store = get_store_for_api(request, public_id)
-        if not _membership(request, store).can_pause:
-            raise PermissionDenied("Your role cannot pause stores.")
+        store = access.store_get_for_user(request, public_id, Action.PAUSE)
         data = PauseInputSerializer(data=_request_data(request))
         data.is_valid(raise_exception=True)
-        resume_at = data.validated_data.get("resume_at")
-        try:
-            # The same limits as the pause form (in the future, at most 30 days ahead).
-            resume_at = services.resume_at_for_preset(
-                store=store, preset="manual" if resume_at is None else "at", at=resume_at
-            )
-            store = services.store_pause(
-                store=store,
-                reason=data.validated_data["reason"],
-                resume_at=resume_at,
-                user=request.user,
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"resume_at": [str(exc)]}) from None
+        # The same limits as the pause form: `services.store_pause` owns them.
+        store = services.store_pause(
+            store=store,
+            reason=data.validated_data["reason"],
+            resume_at=data.validated_data.get("resume_at"),
+            user=request.user,
+        )
         return Response(StoreOutputSerializer(store).data)
 
 
-class StoreResumeApi(APIView):
+class StoreResumeApi(PortalErrorsAsDrf, APIView):
     @extend_schema(
         request=None,
         responses={
@@ -180,12 +228,7 @@ class StoreResumeApi(APIView):
         },
     )
     def post(self, request, public_id):
-        store = get_store_for_api(request, public_id)
         # Resuming is the other half of pausing: the same roles may do it.
-        if not _membership(request, store).can_pause:
-            raise PermissionDenied("Your role cannot resume stores.")
-        try:
-            store = services.store_resume(store=store, user=request.user)
-        except InvalidStateError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        store = access.store_get_for_user(request, public_id, Action.PAUSE)
+        store = services.store_resume(store=store, user=request.user)
         return Response(StoreOutputSerializer(store).data)

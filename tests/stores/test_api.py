@@ -201,8 +201,38 @@ def test_detail_shows_the_store(store, api):
     assert response.status_code == 200
     assert response.data["partner_store_id"] == str(store.public_id)
     assert response.data["merchant"] == store.merchant.name
-    assert response.data["address"]["postalCode"] == store.postal_code
+    assert response.data["address"]["postal_code"] == store.postal_code
     assert response.data["last_sync"] is None
+
+
+def test_the_address_is_snake_case_like_the_rest_of_the_api(store, api):
+    address = api.get(_detail_url(store)).json()["address"]
+
+    assert address == {
+        "street": store.street,
+        "city": store.city,
+        "state": store.state,
+        "postal_code": store.postal_code,
+        "country": "GB",
+    }
+
+
+def test_every_money_value_carries_its_currency(owner, api):
+    store = StoreFactory(
+        merchant=owner.merchant, currency="GBP", delivery_fee=250, minimum_order=1000
+    )
+    yen = StoreFactory(merchant=owner.merchant, currency="JPY", delivery_fee=300)
+
+    body = api.get(_detail_url(store)).json()
+    listed = {row["partner_store_id"]: row for row in api.get(_list_url()).json()["results"]}
+
+    assert body["delivery_fee"] == {"amount": "2.50", "amount_minor": 250, "currency": "GBP"}
+    assert body["minimum_order"] == {"amount": "10.00", "amount_minor": 1000, "currency": "GBP"}
+    assert listed[str(yen.public_id)]["delivery_fee"] == {
+        "amount": "300",
+        "amount_minor": 300,
+        "currency": "JPY",
+    }
 
 
 def test_detail_of_another_merchants_store_is_404(api):
@@ -505,6 +535,15 @@ def test_staff_role_may_pause_and_resume_stores_as_architecture_allows():
     assert store.status == Store.Status.ONLINE
 
 
+def test_pause_limits_are_the_same_as_on_the_page(store, api):
+    response = api.post(
+        _pause_url(store), {"reason": "too_busy", "resume_at": _in_future(days=365)}, format="json"
+    )
+
+    body = _assert_pause_rejected(store, response, "resume_at")
+    assert body["resume_at"] == ["Pauses longer than 30 days are not supported; resume by hand."]
+
+
 def test_manager_role_may_pause_stores():
     manager = MembershipFactory(role=Membership.Role.MANAGER)
     store = StoreFactory(merchant=manager.merchant)
@@ -571,6 +610,16 @@ def test_schema_describes_last_sync(api):
 
     last_sync = document["components"]["schemas"]["StoreOutput"]["properties"]["last_sync"]
     assert "Sync" in str(last_sync)
+
+
+def test_schema_describes_money_and_address_shapes(api):
+    document = api.get("/api/v1/schema/", {"format": "json"}).json()
+    schemas = document["components"]["schemas"]
+
+    store = schemas["StoreOutput"]["properties"]
+    assert "#/components/schemas/Money" in str(store["delivery_fee"])
+    assert set(schemas["Money"]["properties"]) == {"amount", "amount_minor", "currency"}
+    assert "postal_code" in schemas["Address"]["properties"]
 
 
 def test_docs_render_for_a_logged_in_user(owner_client):
