@@ -34,7 +34,7 @@ from catalogs.models import (
 from stores.models import Merchant, Store
 
 if TYPE_CHECKING:
-    from catalogs.editor.forms import MenuMoney
+    from portal.money import MenuMoney
 
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENTITY_URLS = {
@@ -405,8 +405,10 @@ class MenuRows:
     Items and modifier groups, the bulk of a large menu, are tuples:
     items[pk] = (public id, name, description, image, price);
     groups[pk] = (public id, name, min_selections, max_selections).
-    With a store: `catalogs` are those it sells, `snoozed` its items off sale now, and
-    `unavailable` those plus items a snooze left without enough options in a required group.
+    Items and groups come in name order (then pk), every list in menu order.
+    With a store: `catalogs` are those it sells, `snoozed` its items off sale now (`snoozes`:
+    item pk -> when each comes back, None when turned back on by hand), and `unavailable`
+    those plus items a snooze left without enough options in a required group.
     Without: every catalog of the merchant, nothing snoozed.
     """
 
@@ -424,6 +426,7 @@ class MenuRows:
         self.groups: dict[int, tuple[str, str, int, int]] = {}
         self.options: dict[int, list[int]] = defaultdict(list)
         self.snoozed: set[int] = set()
+        self.snoozes: dict[int, datetime | None] = {}
         self.unavailable: set[int] = set()
         self._item_pks: dict[str, int] | None = None
         self._group_pks: dict[str, int] | None = None
@@ -535,7 +538,9 @@ def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> 
         pk: (uuid_text(public_id), name, description, image, price)
         for pk, public_id, name, description, image, price in Item.objects.filter(
             merchant_id=merchant_id
-        ).values_list("id", public_id_column(), "name", "description", "image", "price")
+        )
+        .order_by("name", "id")
+        .values_list("id", public_id_column(), "name", "description", "image", "price")
     }
     item_groups = rows.item_groups
     for item_id, group_id in (
@@ -548,7 +553,9 @@ def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> 
         pk: (uuid_text(public_id), name, minimum, maximum)
         for pk, public_id, name, minimum, maximum in ModifierGroup.objects.filter(
             merchant_id=merchant_id
-        ).values_list("id", public_id_column(), "name", "min_selections", "max_selections")
+        )
+        .order_by("name", "id")
+        .values_list("id", public_id_column(), "name", "min_selections", "max_selections")
     }
     options = rows.options
     for group_id, item_id in (
@@ -559,11 +566,12 @@ def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> 
         options[group_id].append(item_id)
 
     if store is not None:
-        rows.snoozed = set(
+        rows.snoozes = dict(
             ItemSnooze.objects.filter(store=store)
             .active(now or timezone.now())
-            .values_list("item_id", flat=True)
+            .values_list("item_id", "until")
         )
+        rows.snoozed = set(rows.snoozes)
         rows.unavailable = rows._unavailable()
     return rows
 

@@ -28,30 +28,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import re
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.conf import settings
-from django.db.models import CharField, ExpressionWrapper, F
 from django.utils import timezone
 
-from catalogs.models import (
-    MIDNIGHT,
-    AvailabilityWindow,
-    Catalog,
-    Item,
-    ItemModifierGroup,
-    ItemSnooze,
-    ModifierGroup,
-    ModifierOption,
-    Section,
-    SectionItem,
-)
+from catalogs.models import MIDNIGHT, Item
+from catalogs.selectors import MenuRows, menu_rows_get
 from gett.catalogset.paths import CatalogProblem
 from gett.catalogset.validation import catalogset_problems
 from gett.wire import money_to_wire
@@ -134,11 +121,11 @@ def catalog_build(*, store: Store, now: datetime | None = None) -> dict:
 def catalog_build_for_publish(*, store: Store, now: datetime | None = None) -> BuiltCatalogSet:
     """`catalog_build`, with the content hash and the canonical JSON (serialised once)."""
     with gc_paused():
-        menu = _MenuRows.load(store=store, now=now or timezone.now())
+        menu = menu_rows_get(merchant_id=store.merchant_id, store=store, now=now or timezone.now())
         content = {
             # (inferred) storeId: the partner store id, as in the notification's query string.
             "storeId": store.partner_store_id,
-            **menu.entities(currency=store.currency),
+            **entities(menu, currency=store.currency),
         }
         content_json = catalogset_canonical_json(content)
         content_hash = hashlib.sha256(content_json).hexdigest()
@@ -148,252 +135,120 @@ def catalog_build_for_publish(*, store: Store, now: datetime | None = None) -> B
     return BuiltCatalogSet(document=document, content_hash=content_hash, body=body)
 
 
-# Our UUIDs as the database returns them without Django's conversion: 32 hex digits (SQLite,
-# MySQL: char(32)); PostgreSQL's driver returns uuid.UUID.
-_UUID_HEX = re.compile(r"[0-9a-f]{32}")
+def entities(rows: MenuRows, *, currency: str) -> dict:
+    """The four dictionaries, holding what the sold catalogs reach.
 
-
-def _uuid_text(value: object) -> str:
-    """`str(uuid.UUID(value))` (what Django's UUIDField gives, as text), without the object."""
-    if value.__class__ is str and _UUID_HEX.fullmatch(value):
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return str(uuid.UUID(value))
-
-
-def _public_id():
-    """The `public_id` column as the database returns it (see `_uuid_text`)."""
-    return ExpressionWrapper(F("public_id"), output_field=CharField())
-
-
-class _MenuRows:
-    """A merchant's menu as plain rows, indexed for the walk.
-
-    Items and modifier groups, the bulk of a large menu, are tuples:
-    items[pk] = (public id, name, description, image, price);
-    groups[pk] = (public id, name, min_selections, max_selections).
+    Sections are walked depth first from the catalogs, then items (and the groups and
+    options they reach) last in, first out: the order of every dictionary and list is
+    part of the output (the canonical JSON sorts only keys).
     """
+    catalogs: dict[str, dict] = {}
+    sections: dict[str, dict] = {}
+    items: dict[str, dict] = {}
+    groups: dict[str, dict] = {}
+    all_items = rows.items
+    all_groups = rows.groups
+    unavailable = rows.unavailable
+    item_queue: list[int] = []
+    queue_item = item_queue.append
+    none: tuple[int, ...] = ()
 
-    def __init__(self) -> None:
-        self.catalogs: list[dict] = []
-        self.windows: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-        self.sections: dict[int, dict] = {}
-        self.root_sections: dict[int, list[int]] = defaultdict(list)
-        self.child_sections: dict[int, list[int]] = defaultdict(list)
-        self.section_items: dict[int, list[int]] = defaultdict(list)
-        self.items: dict[int, tuple[str, str, str, str, int]] = {}
-        self.item_groups: dict[int, list[int]] = defaultdict(list)
-        self.groups: dict[int, tuple[str, str, int, int]] = {}
-        self.options: dict[int, list[int]] = defaultdict(list)
-        self.unavailable: set[int] = set()
+    def section_ids(ids: list[int]) -> list[str]:
+        return [str(rows.sections[pk]["public_id"]) for pk in ids]
 
-    @classmethod
-    def load(cls, *, store: Store, now: datetime) -> _MenuRows:
-        rows = cls()
-        merchant_id = store.merchant_id
-        rows.catalogs = list(
-            Catalog.objects.sold_by(store)
-            .order_by("position", "id")
-            .values("id", "public_id", "name", "description")
-        )
-        catalog_ids = [catalog["id"] for catalog in rows.catalogs]
-        for catalog_id, weekday, start, end in AvailabilityWindow.objects.filter(
-            catalog_id__in=catalog_ids
-        ).values_list("catalog_id", "weekday", "start", "end"):
-            rows.windows[catalog_id].append((weekday, start, end))
+    def item_ids(ids: list[int] | tuple[int, ...]) -> list[str]:
+        out = []
+        for pk in ids:
+            if pk in unavailable:
+                continue  # snoozed
+            item = all_items.get(pk)
+            if item is None:
+                continue  # (never by our services) another merchant's item
+            out.append(item[0])
+            queue_item(pk)
+        return out
 
-        for section in (
-            Section.objects.filter(merchant_id=merchant_id)
-            .order_by("position", "id")
-            .values("id", "public_id", "name", "description", "catalog_id", "parent_id")
-        ):
-            rows.sections[section["id"]] = section
-            if section["catalog_id"] is not None:
-                rows.root_sections[section["catalog_id"]].append(section["id"])
-            else:
-                rows.child_sections[section["parent_id"]].append(section["id"])
-        section_items = rows.section_items
-        for section_id, item_id in (
-            SectionItem.objects.filter(section__merchant_id=merchant_id)
-            .order_by("position", "id")
-            .values_list("section_id", "item_id")
-        ):
-            section_items[section_id].append(item_id)
-
-        uuid_text = _uuid_text
-        rows.items = {
-            pk: (uuid_text(public_id), name, description, image, price)
-            for pk, public_id, name, description, image, price in Item.objects.filter(
-                merchant_id=merchant_id
-            ).values_list("id", _public_id(), "name", "description", "image", "price")
+    section_queue: list[int] = []
+    for catalog in rows.catalogs:
+        roots = rows.root_sections.get(catalog["id"], [])
+        section_queue.extend(roots)
+        catalog_id = str(catalog["public_id"])
+        catalogs[catalog_id] = {
+            "catalogId": catalog_id,
+            "name": catalog["name"],
+            "description": catalog["description"],
+            "sectionIds": section_ids(roots),
+            "availability": wire_availability(rows.windows.get(catalog["id"], [])),
         }
-        item_groups = rows.item_groups
-        for item_id, group_id in (
-            ItemModifierGroup.objects.filter(item__merchant_id=merchant_id)
-            .order_by("position", "id")
-            .values_list("item_id", "group_id")
-        ):
-            item_groups[item_id].append(group_id)
-        rows.groups = {
-            pk: (uuid_text(public_id), name, minimum, maximum)
-            for pk, public_id, name, minimum, maximum in ModifierGroup.objects.filter(
-                merchant_id=merchant_id
-            ).values_list("id", _public_id(), "name", "min_selections", "max_selections")
+
+    seen_sections: set[int] = set()
+    while section_queue:
+        pk = section_queue.pop()
+        if pk in seen_sections:
+            continue
+        seen_sections.add(pk)
+        section = rows.sections[pk]
+        children = rows.child_sections.get(pk, [])
+        section_queue.extend(children)
+        section_id = str(section["public_id"])
+        sections[section_id] = {
+            "sectionId": section_id,
+            "name": section["name"],
+            "description": section["description"],
+            "itemIds": item_ids(rows.section_items.get(pk, [])),
+            "sectionIds": section_ids(children),
         }
-        options = rows.options
-        for group_id, item_id in (
-            ModifierOption.objects.filter(group__merchant_id=merchant_id)
-            .order_by("position", "id")
-            .values_list("group_id", "item_id")
-        ):
-            options[group_id].append(item_id)
 
-        snoozed = set(
-            ItemSnooze.objects.filter(store=store).active(now).values_list("item_id", flat=True)
-        )
-        rows.unavailable = rows._unavailable(snoozed)
-        return rows
-
-    def _unavailable(self, snoozed: set[int]) -> set[int]:
-        """Snoozed items, plus items whose required group snoozes left short of options.
-
-        Only shortages caused by snoozes count: a group that never had enough options is a
-        mistake in the menu, which the validator reports.
-        """
-        unavailable = set(snoozed)
-        changed = bool(unavailable)
-        while changed:
-            changed = False
-            on_sale = {
-                group_id: sum(1 for item_id in options if item_id not in unavailable)
-                for group_id, options in self.options.items()
-            }
-            for item_id, group_ids in self.item_groups.items():
-                if item_id in unavailable:
-                    continue
-                for group_id in group_ids:
-                    minimum = self.groups[group_id][2] if group_id in self.groups else 0
-                    if on_sale.get(group_id, 0) < minimum <= len(self.options.get(group_id, ())):
-                        unavailable.add(item_id)
-                        changed = True
-                        break
-        return unavailable
-
-    def entities(self, *, currency: str) -> dict:
-        """The four dictionaries, holding what the sold catalogs reach.
-
-        Sections are walked depth first from the catalogs, then items (and the groups and
-        options they reach) last in, first out: the order of every dictionary and list is
-        part of the output (the canonical JSON sorts only keys).
-        """
-        catalogs: dict[str, dict] = {}
-        sections: dict[str, dict] = {}
-        items: dict[str, dict] = {}
-        groups: dict[str, dict] = {}
-        all_items = self.items
-        all_groups = self.groups
-        unavailable = self.unavailable
-        item_queue: list[int] = []
-        queue_item = item_queue.append
-        none: tuple[int, ...] = ()
-
-        def section_ids(ids: list[int]) -> list[str]:
-            return [str(self.sections[pk]["public_id"]) for pk in ids]
-
-        def item_ids(ids: list[int] | tuple[int, ...]) -> list[str]:
-            out = []
-            for pk in ids:
-                if pk in unavailable:
-                    continue  # snoozed
-                item = all_items.get(pk)
-                if item is None:
-                    continue  # (never by our services) another merchant's item
-                out.append(item[0])
-                queue_item(pk)
-            return out
-
-        section_queue: list[int] = []
-        for catalog in self.catalogs:
-            roots = self.root_sections.get(catalog["id"], [])
-            section_queue.extend(roots)
-            catalog_id = str(catalog["public_id"])
-            catalogs[catalog_id] = {
-                "catalogId": catalog_id,
-                "name": catalog["name"],
-                "description": catalog["description"],
-                "sectionIds": section_ids(roots),
-                "availability": wire_availability(self.windows.get(catalog["id"], [])),
-            }
-
-        seen_sections: set[int] = set()
-        while section_queue:
-            pk = section_queue.pop()
-            if pk in seen_sections:
+    item_groups = rows.item_groups
+    options_of = rows.options
+    wire_prices: dict[int, float] = {}  # money_to_wire per price: menus repeat prices
+    seen_items: set[int] = set()
+    seen_groups: set[int] = set()
+    pop_item = item_queue.pop
+    while item_queue:
+        pk = pop_item()
+        if pk in seen_items:
+            continue
+        seen_items.add(pk)
+        item_id, name, description, image, price = all_items[pk]
+        group_pks = [g for g in item_groups.get(pk, none) if g in all_groups]
+        base_price = wire_prices.get(price)
+        if base_price is None:
+            base_price = wire_prices[price] = money_to_wire(price, currency)
+        item = items[item_id] = {
+            "itemId": item_id,
+            "name": name,
+            "description": description,
+            "basePrice": base_price,
+            "modifierGroupIds": [all_groups[g][0] for g in group_pks],
+        }
+        if image:
+            item["imageUrl"] = _image_url(image)
+        for group_pk in group_pks:
+            if group_pk in seen_groups:
                 continue
-            seen_sections.add(pk)
-            section = self.sections[pk]
-            children = self.child_sections.get(pk, [])
-            section_queue.extend(children)
-            section_id = str(section["public_id"])
-            sections[section_id] = {
-                "sectionId": section_id,
-                "name": section["name"],
-                "description": section["description"],
-                "itemIds": item_ids(self.section_items.get(pk, [])),
-                "sectionIds": section_ids(children),
+            seen_groups.add(group_pk)
+            group_id, group_name, minimum, maximum = all_groups[group_pk]
+            all_options = options_of.get(group_pk, none)
+            options = item_ids(all_options)
+            if len(options) < maximum <= len(all_options):
+                maximum = len(options)  # snoozed options cannot be chosen
+            groups[group_id] = {
+                "modifierGroupId": group_id,
+                "name": group_name,
+                "itemIds": options,
+                # (inferred) both spellings of the limits, REFERENCE §17.3.
+                "minSelections": minimum,
+                "maxSelections": maximum,
+                "minimumAllowed": minimum,
+                "maximumAllowed": maximum,
             }
-
-        item_groups = self.item_groups
-        options_of = self.options
-        wire_prices: dict[int, float] = {}  # money_to_wire per price: menus repeat prices
-        seen_items: set[int] = set()
-        seen_groups: set[int] = set()
-        pop_item = item_queue.pop
-        while item_queue:
-            pk = pop_item()
-            if pk in seen_items:
-                continue
-            seen_items.add(pk)
-            item_id, name, description, image, price = all_items[pk]
-            group_pks = [g for g in item_groups.get(pk, none) if g in all_groups]
-            base_price = wire_prices.get(price)
-            if base_price is None:
-                base_price = wire_prices[price] = money_to_wire(price, currency)
-            item = items[item_id] = {
-                "itemId": item_id,
-                "name": name,
-                "description": description,
-                "basePrice": base_price,
-                "modifierGroupIds": [all_groups[g][0] for g in group_pks],
-            }
-            if image:
-                item["imageUrl"] = _image_url(image)
-            for group_pk in group_pks:
-                if group_pk in seen_groups:
-                    continue
-                seen_groups.add(group_pk)
-                group_id, group_name, minimum, maximum = all_groups[group_pk]
-                all_options = options_of.get(group_pk, none)
-                options = item_ids(all_options)
-                if len(options) < maximum <= len(all_options):
-                    maximum = len(options)  # snoozed options cannot be chosen
-                groups[group_id] = {
-                    "modifierGroupId": group_id,
-                    "name": group_name,
-                    "itemIds": options,
-                    # (inferred) both spellings of the limits, REFERENCE §17.3.
-                    "minSelections": minimum,
-                    "maxSelections": maximum,
-                    "minimumAllowed": minimum,
-                    "maximumAllowed": maximum,
-                }
-        return {
-            "catalogs": catalogs,
-            "sections": sections,
-            "items": items,
-            "modifierGroups": groups,
-        }
+    return {
+        "catalogs": catalogs,
+        "sections": sections,
+        "items": items,
+        "modifierGroups": groups,
+    }
 
 
 def wire_availability(windows: list[tuple[int, time, time]]) -> list[dict]:

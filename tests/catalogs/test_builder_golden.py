@@ -20,7 +20,6 @@ from bench.menu import menu_generate
 from catalogs.models import Catalog, Item, ModifierGroup, Section, Trigger
 from catalogs.publishing.builder import (
     _canonical_json_with_id,
-    _uuid_text,
     catalog_build,
     catalog_build_for_publish,
     catalog_validate,
@@ -29,6 +28,7 @@ from catalogs.publishing.builder import (
     problem_as_dict,
 )
 from catalogs.publishing.services import catalog_publish
+from catalogs.selectors import uuid_text
 from gett.catalogset.validation import catalogset_problems
 from stores.models import Merchant, Store
 from tests.catalogs.menus import build_menu
@@ -204,6 +204,6 @@ def test_canonical_json_with_id_falls_back_when_the_id_would_not_come_first():
 def test_uuid_text_is_str_of_the_uuid():
     value = uuid.uuid4()
     for raw in (value.hex, value.hex.upper(), str(value), value, f"{{{value}}}"):
-        assert _uuid_text(raw) == str(value)
+        assert uuid_text(raw) == str(value)
     with pytest.raises(ValueError):
-        _uuid_text("z" * 32)
+        uuid_text("z" * 32)
