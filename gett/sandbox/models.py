@@ -315,11 +315,19 @@ class SandboxTestOrder(models.Model):
     class Scenario(models.TextChoices):
         # What the test order checks on the partner's webhooks (REFERENCE §9-11).
         VALID = "valid", "Valid order"
+        SHORT_PATHS = "short_paths", "Valid order to /validate and /place"
         BAD_SIGNATURE = "bad_signature", "Bad signature"
+        TAMPERED_BODY = "tampered_body", "Body changed after signing"
         STALE_TIMESTAMP = "stale_timestamp", "Stale timestamp"
-        UNKNOWN_ITEM = "unknown_item", "Unknown item"
+        MISSING_SIGNATURE = "missing_signature", "No Signature header"
+        MALFORMED_JSON = "malformed_json", "Malformed JSON"
+        UNKNOWN_STORE = "unknown_store", "Unknown store"
+        MISSING_MODIFIER = "missing_modifier", "Required modifier left out"
+        UNKNOWN_ITEM = "unknown_item", "Unavailable item"
         WRONG_TOTAL = "wrong_total", "Wrong total at place"
         REPEATED_PLACE = "repeated_place", "placeOrder sent twice"
+        CONCURRENT_PLACE = "concurrent_place", "placeOrder sent twice at once"
+        CONFLICTING_REPEAT = "conflicting_repeat", "Same orderId, another cart"
 
     class Outcome(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -333,6 +341,8 @@ class SandboxTestOrder(models.Model):
         # 5xx, timeout or connection error, and no retry left (or validateOrder, never retried).
         FAILED = "failed", "Failed"
         PENDING_RETRY = "pending_retry", "Waiting to retry"
+        # The scenario cannot be built from this menu (missing_modifier with no required group).
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
 
     store = models.ForeignKey(SandboxStore, on_delete=models.PROTECT, related_name="test_orders")
     scenario = models.CharField(max_length=20, choices=Scenario.choices)
@@ -354,7 +364,7 @@ class SandboxTestOrder(models.Model):
     validated_amounts = models.JSONField(null=True, blank=True)
     placed_amounts = models.JSONField(null=True, blank=True)
     partner_order_id = models.CharField(max_length=200, blank=True)
-    # repeated_place: what the second placeOrder with the same orderId answered.
+    # repeated_place, concurrent_place: what the second placeOrder with the same orderId answered.
     repeat_partner_order_id = models.CharField(max_length=200, blank=True)
     repeat_matched = models.BooleanField(null=True, blank=True)
     place_attempts = models.PositiveSmallIntegerField(default=0)

@@ -3,7 +3,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -207,10 +207,14 @@ class Received:
 class PartnerWebhooks:
     """A tiny partner on 127.0.0.1 answering validateOrder/placeOrder the way the portal should.
 
-    It checks the signature with `gett.signing.verify` and the secrets in settings (401 on a bad
-    or stale one), prices the cart itself, refuses unknown items (400 ITEM_UNAVAILABLE with a
-    jsonPath) and a place total that differs from its own (400 ORDER_TOTAL_DIFFERENT), and is
-    idempotent on Gett's orderId. Switches make it misbehave for the retry tests.
+    It checks the signature with `gett.signing.verify` and the secrets in settings (401 on a
+    missing, bad or stale one), refuses malformed JSON (400 INVALID_REQUEST), another store (404
+    STORE_NOT_FOUND), unknown items (400 ITEM_UNAVAILABLE), a required group left out (400
+    MODIFIER_REQUIRED), prices the cart itself, refuses a place total that differs from its own
+    (400 ORDER_TOTAL_DIFFERENT) and is idempotent on Gett's orderId (409 ORDER_ALREADY_PLACED for
+    another cart). Every refusal is problem+json with a jsonPath per problem. Switches make it
+    misbehave; `tamper(operation, status, reply)` may rewrite any reply as
+    `(status, reply, content_type)`.
     """
 
     TAX_RATE = Decimal("0.0875")
@@ -219,8 +223,9 @@ class PartnerWebhooks:
     def __init__(self, document: dict) -> None:
         self.document = document
         self.base_url = ""
+        self.store_id = ""  # the only cart.storeId it takes; empty: any
         self.received: list[Received] = []
-        self.placed: dict[str, str] = {}
+        self.placed: dict[str, tuple[str, str]] = {}  # orderId -> (partnerOrderId, cart)
         self.lock = threading.Lock()
         # Misbehaviour switches.
         self.check_signatures = True
@@ -228,7 +233,8 @@ class PartnerWebhooks:
         self.validate_status: int | None = None  # answer validate with this status instead
         self.place_failures = 0  # answer this many placeOrders with place_failure_status
         self.place_failure_status = 503
-        self.place_delay = 0.0  # seconds to sit on each placeOrder (timeouts)
+        self.place_delay = 0.0  # seconds to sit on each placeOrder (timeouts, concurrency)
+        self.tamper = None
 
     @property
     def webhook_url(self) -> str:
@@ -252,7 +258,7 @@ class PartnerWebhooks:
             (unit(line) * line["quantity"] for line in body["cart"]["lineItems"]), Decimal(0)
         )
         fees = self.DELIVERY_FEE if body["fulfillmentType"] == "delivery" else Decimal(0)
-        taxes = (sub_total * self.TAX_RATE).quantize(Decimal("0.01"))
+        taxes = (sub_total * self.TAX_RATE).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         tip = Decimal(str(body["amounts"]["tip"]))
         total = sub_total + fees + taxes + tip
         return {
@@ -265,6 +271,23 @@ class PartnerWebhooks:
             "total": float(total),
         }
 
+    def missing_choices(self, body: dict) -> list[dict]:
+        groups = self.document["modifierGroups"]
+        found = []
+        for index, line in enumerate(body["cart"]["lineItems"]):
+            chosen = {group["modifierGroupId"] for group in line.get("modifierGroups", [])}
+            for group_id in self.document["items"][line["itemId"]].get("modifierGroupIds", []):
+                if groups[group_id].get("minSelections", 0) > 0 and group_id not in chosen:
+                    found.append(
+                        {
+                            "code": "MODIFIER_REQUIRED",
+                            "message": f"Choose from {groups[group_id].get('name')}.",
+                            "itemId": line["itemId"],
+                            "jsonPath": f"$.cart.lineItems[{index}].modifierGroups",
+                        }
+                    )
+        return found
+
     def answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
         operation = path.rsplit("/", 1)[-1]
         if self.check_signatures and not verify(
@@ -274,9 +297,18 @@ class PartnerWebhooks:
             secrets=settings.GETT_WEBHOOK_SECRETS,
         ):
             return 401, problem(401, "UNAUTHENTICATED", "Bad or stale signature.")
-        body = json.loads(raw)
-        if operation == "validateOrder" and self.validate_status:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return 400, problem(
+                400, "INVALID_REQUEST", "Not JSON.", errors=[field("invalid_json", "$")]
+            )
+        if operation in ("validateOrder", "validate") and self.validate_status:
             return self.validate_status, problem(self.validate_status, "INTERNAL_ERROR", "Boom.")
+        if self.store_id and body["cart"]["storeId"] != self.store_id:
+            return 404, problem(
+                404, "STORE_NOT_FOUND", "No such store.", errors=[field("x", "$.cart.storeId")]
+            )
         unknown = [
             {
                 "code": "ITEM_UNAVAILABLE",
@@ -289,8 +321,11 @@ class PartnerWebhooks:
         ]
         if unknown:
             return 400, problem(400, "ITEM_UNAVAILABLE", "Not on the menu.", errors=unknown)
+        missing = self.missing_choices(body)
+        if missing:
+            return 400, problem(400, "MODIFIER_REQUIRED", "Choose.", errors=missing)
         amounts = self.amounts(body)
-        if operation == "validateOrder":
+        if operation in ("validateOrder", "validate"):
             return 200, {**body, "amounts": amounts}
 
         if self.place_delay:
@@ -300,13 +335,25 @@ class PartnerWebhooks:
                 self.place_failures -= 1
                 status = self.place_failure_status
                 return status, problem(status, "SERVICE_UNAVAILABLE", "Try again.")
+        cart = json.dumps(body["cart"], sort_keys=True)
+        with self.lock:
+            first = self.placed.get(body["orderId"])
+            if first is not None and first[1] != cart and self.idempotent:
+                return 409, problem(
+                    409, "ORDER_ALREADY_PLACED", "Placed.", errors=[field("x", "$.orderId")]
+                )
         if Decimal(str(body["amounts"]["total"])) != Decimal(str(amounts["total"])):
-            return 400, problem(400, "ORDER_TOTAL_DIFFERENT", "The total changed.")
+            return 400, problem(
+                400,
+                "ORDER_TOTAL_DIFFERENT",
+                "The total changed.",
+                errors=[field("x", "$.amounts.total")],
+            )
         with self.lock:
             if self.idempotent:
                 partner_order_id = self.placed.setdefault(
-                    body["orderId"], f"POS-{len(self.placed) + 1:04d}"
-                )
+                    body["orderId"], (f"POS-{len(self.placed) + 1:04d}", cart)
+                )[0]
             else:
                 partner_order_id = f"POS-{len(self.received):04d}"
         reply = {"orderId": body["orderId"], "partnerOrderId": partner_order_id}
@@ -322,8 +369,11 @@ class PartnerWebhooks:
                 with partner.lock:
                     partner.received.append(Received(self.path, headers, raw))
                 status, reply = partner.answer(self.path, headers, raw)
-                body = json.dumps(reply).encode()
                 content_type = "application/json" if status < 400 else "application/problem+json"
+                if partner.tamper is not None:
+                    operation = self.path.rsplit("/", 1)[-1]
+                    status, reply, content_type = partner.tamper(operation, status, reply)
+                body = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
@@ -337,6 +387,10 @@ class PartnerWebhooks:
                 pass
 
         return Handler
+
+
+def field(code: str, json_path: str) -> dict:
+    return {"code": code, "message": "Wrong here.", "jsonPath": json_path}
 
 
 def problem(status: int, code: str, detail: str, *, errors: list | None = None) -> dict:
@@ -364,5 +418,6 @@ def live_store(store, partner_webhooks, catalogset) -> SandboxStore:
     """The Pizza Roma store, wired to the test partner, selling from the example CatalogSet."""
     store.webhook_url = partner_webhooks.webhook_url
     store.save(update_fields=["webhook_url"])
+    partner_webhooks.store_id = str(store.store_id)
     services.catalogset_seed(partner_store_id=store.partner_store_id, document=catalogset)
     return store

@@ -289,7 +289,10 @@ def test_a_partner_that_accepts_a_bad_signature_is_reported_and_nothing_is_place
     test_order = run(start(live_store, "bad_signature"), django_capture_on_commit_callbacks)
 
     assert (test_order.outcome, test_order.as_expected) == (Outcome.VALIDATED, False)
-    assert "must be refused with 401" in test_order.detail
+    assert test_order.detail == (
+        "validateOrder answered 200 to a signature made with another secret; expected 401 "
+        "UNAUTHENTICATED. Nothing was placed."
+    )
     assert partner_webhooks.paths() == ["/webhooks/gett/validateOrder"]
 
 

@@ -181,6 +181,42 @@ def _choose_options(
     return selected
 
 
+def required_group_ids(document: dict[str, Any], item_id: str) -> list[str]:
+    """The item's modifier groups with a minimum above 0: a choice the consumer must make."""
+    groups = document.get("modifierGroups") or {}
+    item = (document.get("items") or {}).get(item_id) or {}
+    return [
+        group_id
+        for group_id in item.get("modifierGroupIds") or []
+        if group_id in groups and group_limits(groups[group_id])[0] > 0
+    ]
+
+
+def line_missing_required_choice(
+    document: dict[str, Any], *, rng: random.Random
+) -> tuple[dict[str, Any], str] | None:
+    """A line for an item on sale with one required group's selection left out, and that group.
+
+    Everything else on the line is a valid choice, so the one thing wrong is the missing
+    selection (MODIFIER_REQUIRED). None when no item on sale has a required group.
+    """
+    items = document.get("items") or {}
+    candidates = [i for i in reachable_item_ids(document) if required_group_ids(document, i)]
+    rng.shuffle(candidates)
+    for item_id in candidates:
+        try:
+            groups = _choose_groups(document, items[item_id], rng=rng, depth=1)
+        except _Unorderable:
+            continue
+        dropped = rng.choice(required_group_ids(document, item_id))
+        line: dict[str, Any] = {"lineItemId": "li-1", "itemId": item_id, "quantity": 1}
+        kept = [group for group in groups if group["modifierGroupId"] != dropped]
+        if kept:
+            line["modifierGroups"] = kept
+        return line, dropped
+    return None
+
+
 def cart_subtotal(document: dict[str, Any], line_items: Sequence[dict[str, Any]]) -> Decimal:
     """Gett's own subTotal of a cart (REFERENCE §17.6, inferred): the one place it is computed.
 
