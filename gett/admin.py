@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from gett import outbox
-from gett.models import OutboundMessage
+from gett.models import InboundWebhook, OutboundMessage
 
 State = OutboundMessage.State
 
@@ -177,3 +177,63 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Skipped {skipped} message(s) that had not failed.", messages.WARNING
             )
+
+
+@admin.register(InboundWebhook)
+class InboundWebhookAdmin(admin.ModelAdmin):
+    """Every call Gett made to our order webhooks, with our reply: read-only."""
+
+    list_display = (
+        "received_at",
+        "operation",
+        "status",
+        "signature_ok",
+        "gett_order_id",
+        "store_ref",
+        "error_code",
+        "latency_ms",
+    )
+    list_filter = ("operation", "status", "signature_ok", "received_at")
+    search_fields = ("=gett_order_id", "=store_ref", "error_code")
+    date_hierarchy = "received_at"
+    fields = (
+        "received_at",
+        "operation",
+        "path",
+        "signature_ok",
+        "gett_order_id",
+        "store_ref",
+        "status",
+        "error_code",
+        "detail",
+        "latency_ms",
+        "headers_pretty",
+        "body_size",
+        "body",
+        "response_pretty",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            # The list never shows bodies: do not load up to 64 KiB per row.
+            queryset = queryset.defer("body", "response", "headers")
+        return queryset
+
+    @admin.display(description="Headers")
+    def headers_pretty(self, obj: InboundWebhook) -> str:
+        return _pretty_json(obj.headers)
+
+    @admin.display(description="Our reply")
+    def response_pretty(self, obj: InboundWebhook) -> str:
+        return _pretty_json(obj.response)

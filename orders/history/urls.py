@@ -1,3 +1,11 @@
+"""Order history across the merchant's stores, mounted at /orders/."""
+
+from django.urls import path
+
+from orders.history import views
+
 app_name = "orders-history"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="list"),
+]
