@@ -1,21 +1,28 @@
-"""Merchant REST API for menus: read the menu, change a price, snooze items in a store.
+"""Merchant REST API for menus: read the menu, change a price, list and snooze sold-out items.
 
-Scoped like the stores API: only merchants the user is a member of; another merchant's menu,
-item or store is a 404. Reading and snoozing: every role. Changing prices: owners and managers.
+It follows the conventions of the whole merchant API (`stores.api`): snake_case names, errors as
+problem+json (`portal.api_errors`, one `errors[]` entry per field with its `jsonPath`, e.g.
+`$.price`), lookups and roles through `stores.access` (another merchant's menu, item or store is
+a 404; reading is for every role, snoozing for every role, prices for owners and managers).
 
-Money: `price` is a decimal string in major units ("12.50"), the same form the price endpoint
-takes, as the menu editor shows it (`catalogs.editor.forms.menu_money`); `price_minor` is the stored
-integer in minor units (1250). A menu is shared by the merchant's stores and each reads the
-price in its own currency: `currency` is theirs, or null when they use different currencies.
+Money: every amount is an object, as in the stores API (`MoneySerializer`)::
+
+    "price": {"amount": "12.50", "amount_minor": 1250, "currency": "GBP"}
+
+`amount` is a decimal string in major units, `amount_minor` the stored integer. A menu is shared
+by the merchant's stores and each store reads a price in its own currency, so `currency` is the
+stores' currency. When the stores use different currencies there is no single one: `currency` is
+then null (on the menu and on each amount), the amount is read in each store's own currency
+(14.50 is 14.50 GBP in a GBP store and 14.50 EUR in a EUR store), and the menu's
+`store_currencies` says which store uses which. Prices are written as a decimal string
+(`{"price": "12.50"}`) and parsed by `portal.money` like every other door: no exponents, at most
+the currency's decimal places, at most `portal.money.MAX_PRICE_MINOR`.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections import defaultdict
+from datetime import datetime
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -26,28 +33,19 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogs import services
-from catalogs.csv.services import price_major, price_minor
-from catalogs.editor.forms import MenuMoney, menu_money
-from catalogs.models import (
-    AvailabilityWindow,
-    Catalog,
-    Item,
-    ItemModifierGroup,
-    ItemSnooze,
-    ModifierGroup,
-    ModifierOption,
-    Section,
-    SectionItem,
-    Trigger,
-)
+from catalogs.models import AvailabilityWindow, Item, ItemSnooze, Trigger
+from catalogs.selectors import MenuRows, menu_rows_get
 from catalogs.snoozes import services as snoozes_services
-from stores.api import _request_data, get_store_for_api
-from stores.models import Membership, Merchant
+from portal.money import MenuMoney, menu_money, money_data, price_parse
+from stores import access
+from stores.access import Action
+from stores.api import MoneySerializer
+from stores.models import Merchant, Store
 
 SNOOZE_PRESETS = ("next_opening", "manual")
 
@@ -102,11 +100,8 @@ class ItemOutputSerializer(serializers.Serializer):
     public_id = serializers.UUIDField()
     name = serializers.CharField()
     description = serializers.CharField()
-    price = serializers.CharField(help_text='Decimal string in major units, e.g. "12.50".')
-    price_minor = serializers.IntegerField(help_text="The price in minor units, e.g. 1250.")
-    currency = serializers.CharField(
-        allow_null=True,
-        help_text="ISO 4217, as the menu's `currency` (null: read in each store's own).",
+    price = MoneySerializer(
+        help_text="`currency` is null when the stores use different currencies (module docs)."
     )
     image_url = serializers.CharField(allow_null=True)
     sections = serializers.ListField(
@@ -129,6 +124,11 @@ class ModifierGroupOutputSerializer(serializers.Serializer):
     )
 
 
+class StoreCurrencyOutputSerializer(serializers.Serializer):
+    partner_store_id = serializers.UUIDField()
+    currency = serializers.CharField(help_text="ISO 4217: the currency this store reads prices in.")
+
+
 class MenuOutputSerializer(serializers.Serializer):
     merchant = MerchantOutputSerializer()
     currency = serializers.CharField(
@@ -137,6 +137,9 @@ class MenuOutputSerializer(serializers.Serializer):
             "ISO 4217: the currency of the merchant's stores; null when they use different "
             "currencies (a price is then read in each store's own currency)."
         ),
+    )
+    store_currencies = StoreCurrencyOutputSerializer(
+        many=True, help_text="Each store of the merchant and the currency it reads prices in."
     )
     catalogs = CatalogOutputSerializer(many=True)
     items = ItemOutputSerializer(many=True, help_text="Every item, modifier options included.")
@@ -147,20 +150,12 @@ class MenuOutputSerializer(serializers.Serializer):
 
 
 class PriceInputSerializer(serializers.Serializer):
-    price = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
+    price = serializers.CharField(
         help_text=(
-            'Major units as a decimal string, e.g. "12.50" (not negative, at most the '
-            "currency's decimal places)."
+            'Major units as a decimal string, e.g. "12.50" (not negative, no exponent, at most '
+            "the currency's decimal places)."
         ),
     )
-
-    def validate_price(self, value):
-        raw = str(self.initial_data.get("price", "")).strip()
-        if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
-            raise serializers.ValidationError('Write the price like "12.50".')
-        return value
 
 
 class SnoozeInputSerializer(serializers.Serializer):
@@ -168,170 +163,126 @@ class SnoozeInputSerializer(serializers.Serializer):
     until = serializers.CharField(
         help_text=(
             '"next_opening" (when the store next opens), "manual" (until turned back on) or an '
-            "ISO 8601 date-time in the future; without an offset it is read in the store's "
-            "time zone."
+            "ISO 8601 date-time in the future, at most 30 days ahead; without an offset it is "
+            "read in the store's time zone."
         )
     )
-
-    def validate_until(self, value: str):
-        if value in SNOOZE_PRESETS:
-            return value
-        field = serializers.DateTimeField(default_timezone=self.context["store"].tzinfo)
-        try:
-            return field.to_internal_value(value)
-        except serializers.ValidationError:
-            raise serializers.ValidationError(
-                'Use "next_opening", "manual" or an ISO 8601 date-time, '
-                "e.g. 2030-01-31T18:00:00+00:00."
-            ) from None
 
 
 # --- lookups -----------------------------------------------------------------------------------
 
 
-def _items_for(user) -> QuerySet[Item]:
-    return Item.objects.filter(merchant__memberships__user=user)
-
-
 def get_item_for_api(request, public_id) -> Item:
     """Every item lookup goes through here: another merchant's item is a 404."""
-    items = _items_for(request.user).select_related("merchant")
+    items = Item.objects.filter(merchant__in=access.merchants_for(request)).select_related(
+        "merchant"
+    )
     return get_object_or_404(items, public_id=public_id)
-
-
-def _membership(request, merchant_id: int) -> Membership:
-    return Membership.objects.get(user=request.user, merchant_id=merchant_id)
-
-
-def _can_edit_menu(membership: Membership) -> bool:
-    # ARCHITECTURE: owners and managers edit menus, the same roles as store details.
-    return membership.can_edit_stores
 
 
 def _merchant_for_menu(request) -> Merchant:
     """`?merchant=<public_id>`, or the user's first merchant by name (as the portal's default)."""
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("merchant")
-        .order_by("merchant__name", "pk")
-    )
+    merchants = access.merchants_for(request).order_by("name", "pk")
     wanted = request.query_params.get("merchant")
     if wanted is not None:
+        field = serializers.UUIDField()
         try:
-            wanted = uuid.UUID(wanted)
-        except ValueError:
-            raise serializers.ValidationError({"merchant": ["Must be a valid UUID."]}) from None
-        memberships = memberships.filter(merchant__public_id=wanted)
-    membership = memberships.first()
-    if membership is None:
+            wanted = field.to_internal_value(wanted)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"merchant": exc.detail}) from None
+        merchants = merchants.filter(public_id=wanted)
+    merchant = merchants.first()
+    if merchant is None:
         raise NotFound("No such merchant among yours." if wanted else "You have no merchant.")
-    return membership.merchant
+    return merchant
 
 
-# --- reading the menu (a fixed number of queries, whatever its size) ----------------------------
+# --- reading the menu (`menu_rows_get`: a fixed number of queries, whatever its size) -------------
 
 
 def _menu_data(*, merchant: Merchant, request) -> dict:
     money = menu_money(merchant)
+    rows = menu_rows_get(merchant_id=merchant.pk)
+    item_ids = {pk: row[MenuRows.ITEM_PUBLIC_ID] for pk, row in rows.items.items()}
     sections = {
-        row["id"]: {**row, "items": [], "sections": []}
-        for row in Section.objects.filter(merchant=merchant)
-        .order_by("position", "id")
-        .values("id", "public_id", "name", "description", "catalog_id", "parent_id")
+        pk: {
+            "public_id": row["public_id"],
+            "name": row["name"],
+            "description": row["description"],
+            "items": [item_ids[i] for i in rows.section_items.get(pk, ()) if i in item_ids],
+            "sections": [],
+        }
+        for pk, row in rows.sections.items()
     }
-    for section_id, item_public_id in (
-        SectionItem.objects.filter(section__merchant=merchant)
-        .order_by("position", "id")
-        .values_list("section_id", "item__public_id")
-    ):
-        sections[section_id]["items"].append(item_public_id)
-    roots: dict[int, list[dict]] = defaultdict(list)
-    for section in sections.values():
-        if section["parent_id"] is not None and section["parent_id"] in sections:
-            sections[section["parent_id"]]["sections"].append(section)
-        elif section["catalog_id"] is not None:
-            roots[section["catalog_id"]].append(section)
-
-    windows: dict[int, list[dict]] = defaultdict(list)
-    for catalog_id, weekday, start, end in AvailabilityWindow.objects.filter(
-        catalog__merchant=merchant
-    ).values_list("catalog_id", "weekday", "start", "end"):
-        windows[catalog_id].append(
-            {
-                "weekday": weekday,
-                "day": AvailabilityWindow.Weekday(weekday).label,
-                "start": start,
-                "end": end,
-            }
-        )
+    for pk, section in sections.items():
+        section["sections"] = [
+            sections[c] for c in rows.child_sections.get(pk, ()) if c in sections
+        ]
     catalogs = [
-        {**row, "windows": windows[row["id"]], "sections": roots[row["id"]]}
-        for row in Catalog.objects.filter(merchant=merchant)
-        .order_by("position", "id")
-        .values("id", "public_id", "name", "description")
+        {
+            "public_id": catalog["public_id"],
+            "name": catalog["name"],
+            "description": catalog["description"],
+            "windows": [
+                {
+                    "weekday": weekday,
+                    "day": AvailabilityWindow.Weekday(weekday).label,
+                    "start": start,
+                    "end": end,
+                }
+                for weekday, start, end in sorted(rows.windows.get(catalog["id"], ()))
+            ],
+            "sections": [sections[pk] for pk in rows.root_sections.get(catalog["id"], ())],
+        }
+        for catalog in rows.catalogs
     ]
-
-    groups = {
-        row["id"]: {**row, "options": []}
-        for row in ModifierGroup.objects.filter(merchant=merchant).values(
-            "id", "public_id", "name", "min_selections", "max_selections"
-        )
-    }
-    for group_id, item_public_id in (
-        ModifierOption.objects.filter(group__merchant=merchant)
-        .order_by("position", "id")
-        .values_list("group_id", "item__public_id")
-    ):
-        groups[group_id]["options"].append(item_public_id)
-
+    groups = [
+        {
+            "public_id": public_id,
+            "name": name,
+            "min_selections": minimum,
+            "max_selections": maximum,
+            "options": [item_ids[i] for i in rows.options.get(pk, ()) if i in item_ids],
+        }
+        for pk, (public_id, name, minimum, maximum) in rows.groups.items()
+    ]
+    stores = Store.objects.filter(merchant=merchant).order_by("name", "pk")
     return {
         "merchant": merchant,
         "currency": money.currency,
+        "store_currencies": [
+            {"partner_store_id": public_id, "currency": currency}
+            for public_id, currency in stores.values_list("public_id", "currency")
+        ],
         "catalogs": catalogs,
-        "items": _items_data(
-            items=Item.objects.filter(merchant=merchant), money=money, request=request
-        ),
-        "modifier_groups": list(groups.values()),
+        "items": _items_data(rows=rows, merchant=merchant, money=money, request=request),
+        "modifier_groups": groups,
     }
 
 
-def _items_data(*, items: QuerySet[Item], money: MenuMoney, request) -> list[dict]:
-    """Items in the ItemOutput shape: four queries for any number of items."""
-    rows = {
-        row["id"]: {
-            **row,
-            "price_minor": row["price"],
-            "price": price_major(row["price"], money),
-            "currency": money.currency,
-            "image_url": _image_url(row["image"], request),
-            "sections": [],
-            "modifier_groups": [],
-            "snoozes": [],
-        }
-        for row in items.order_by("name", "id").values(
-            "id", "public_id", "name", "description", "price", "image", "updated_at"
+def _items_data(
+    *, rows: MenuRows, merchant: Merchant, money: MenuMoney, request, only: int | None = None
+) -> list[dict]:
+    """Items in the ItemOutput shape (all, or the one with pk `only`), from the menu rows."""
+    pks = [only] if only is not None else list(rows.items)
+    updated = dict(
+        Item.objects.filter(merchant=merchant, **({"pk": only} if only else {})).values_list(
+            "id", "updated_at"
         )
-    }
-    ids = list(rows)
-    for item_id, section_public_id in (
-        SectionItem.objects.filter(item_id__in=ids)
-        .order_by("section__position", "section_id")
-        .values_list("item_id", "section__public_id")
+    )
+    sections_of: dict[int, list] = {pk: [] for pk in pks}
+    for section_pk, section in rows.sections.items():
+        for item_pk in rows.section_items.get(section_pk, ()):
+            if item_pk in sections_of:
+                sections_of[item_pk].append(section["public_id"])
+    snoozes_of: dict[int, list] = {pk: [] for pk in pks}
+    snoozes = ItemSnooze.objects.filter(item__merchant=merchant).active(timezone.now())
+    if only is not None:
+        snoozes = snoozes.filter(item_id=only)
+    for snooze in snoozes.order_by("store__name", "store_id").values(
+        "item_id", "store__public_id", "item__public_id", "until", "created_at"
     ):
-        rows[item_id]["sections"].append(section_public_id)
-    for item_id, group_public_id in (
-        ItemModifierGroup.objects.filter(item_id__in=ids)
-        .order_by("position", "id")
-        .values_list("item_id", "group__public_id")
-    ):
-        rows[item_id]["modifier_groups"].append(group_public_id)
-    for snooze in (
-        ItemSnooze.objects.filter(item_id__in=ids)
-        .active(timezone.now())
-        .order_by("store__name", "store_id")
-        .values("item_id", "store__public_id", "item__public_id", "until", "created_at")
-    ):
-        rows[snooze["item_id"]]["snoozes"].append(
+        snoozes_of[snooze["item_id"]].append(
             {
                 "store": snooze["store__public_id"],
                 "item": snooze["item__public_id"],
@@ -339,7 +290,31 @@ def _items_data(*, items: QuerySet[Item], money: MenuMoney, request) -> list[dic
                 "created_at": snooze["created_at"],
             }
         )
-    return list(rows.values())
+    out = []
+    for pk in pks:
+        public_id, name, description, image, price = rows.items[pk]
+        out.append(
+            {
+                "public_id": public_id,
+                "name": name,
+                "description": description,
+                "price": _money(price, money),
+                "image_url": _image_url(image, request),
+                "sections": sections_of[pk],
+                "modifier_groups": [
+                    rows.groups[g][0] for g in rows.item_groups.get(pk, ()) if g in rows.groups
+                ],
+                "snoozes": snoozes_of[pk],
+                "updated_at": updated.get(pk),
+            }
+        )
+    return out
+
+
+def _money(minor: int, money: MenuMoney) -> dict:
+    if money.currency:
+        return money_data(minor, money.currency)
+    return {"amount": money.text(minor), "amount_minor": minor, "currency": None}
 
 
 def _image_url(name: str, request) -> str | None:
@@ -350,26 +325,30 @@ def _image_url(name: str, request) -> str | None:
 
 
 def _item_response(item: Item, request) -> Response:
+    rows = menu_rows_get(merchant_id=item.merchant_id)
     [data] = _items_data(
-        items=Item.objects.filter(pk=item.pk),
+        rows=rows,
+        merchant=item.merchant,
         money=menu_money(item.merchant),
         request=request,
+        only=item.pk,
     )
     return Response(ItemOutputSerializer(data).data)
 
 
-def _snooze_data(snooze: ItemSnooze, *, store, item) -> dict:
+def _snooze_data(store: Store, item_public_id, until: datetime | None, created_at) -> dict:
     return {
         "store": store.public_id,
-        "item": item.public_id,
-        "until": snooze.until,
-        "created_at": snooze.created_at,
+        "item": item_public_id,
+        "until": until,
+        "created_at": created_at,
     }
 
 
 # --- views -------------------------------------------------------------------------------------
 
 _NOT_YOURS = "No such {} among your merchants."
+_PROBLEM = "Problem details (application/problem+json); `errors[]` name each field."
 
 
 class MenuApi(APIView):
@@ -385,7 +364,7 @@ class MenuApi(APIView):
         ],
         responses={
             200: MenuOutputSerializer,
-            400: OpenApiResponse(description="`merchant` is not a UUID."),
+            400: OpenApiResponse(description="`merchant` is not a UUID. " + _PROBLEM),
             404: OpenApiResponse(description="No such merchant among yours."),
         },
     )
@@ -410,39 +389,53 @@ class MenuItemPriceApi(APIView):
         request=PriceInputSerializer,
         responses={
             200: ItemOutputSerializer,
-            400: OpenApiResponse(description="Invalid price (field errors)."),
-            403: OpenApiResponse(description="Only owners and managers can change prices."),
+            400: OpenApiResponse(description="Invalid price. " + _PROBLEM),
+            403: OpenApiResponse(description="Only owners and managers can change the menu."),
             404: OpenApiResponse(description=_NOT_YOURS.format("item")),
             413: OpenApiResponse(description="Request body too large."),
         },
     )
     def post(self, request, public_id):
         item = get_item_for_api(request, public_id)
-        if not _can_edit_menu(_membership(request, item.merchant_id)):
-            raise PermissionDenied("Only owners and managers can change prices.")
-        data = PriceInputSerializer(data=_request_data(request))
+        access.membership_for(request, item.merchant_id, Action.EDIT_MENU)
+        data = PriceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            price = price_minor(data.validated_data["price"], menu_money(item.merchant))
-        except ValueError as exc:
-            raise serializers.ValidationError({"price": [str(exc)]}) from None
+        price = price_parse(data.validated_data["price"], menu_money(item.merchant))
         services.item_price_set(item=item, price=price, user=request.user, trigger=Trigger.API)
         return _item_response(item, request)
 
 
 class StoreSnoozeListApi(APIView):
     @extend_schema(
+        responses={
+            200: SnoozeOutputSerializer(many=True),
+            404: OpenApiResponse(description=_NOT_YOURS.format("store")),
+        },
+    )
+    def get(self, request, public_id):
+        """The store's sold-out items now, the soonest back first (by hand last)."""
+        store = access.store_get_for_user(request, public_id)
+        snoozes = ItemSnooze.objects.filter(store=store).active(timezone.now())
+        rows = sorted(
+            snoozes.values_list("item__public_id", "until", "created_at"),
+            key=lambda row: (row[1] is None, row[1] or row[2], str(row[0])),
+        )
+        data = [_snooze_data(store, *row) for row in rows]
+        return Response(SnoozeOutputSerializer(data, many=True).data)
+
+    @extend_schema(
         request=SnoozeInputSerializer,
         responses={
             201: SnoozeOutputSerializer,
-            400: OpenApiResponse(description="Unknown item or invalid `until` (field errors)."),
+            400: OpenApiResponse(description="Unknown item or invalid `until`. " + _PROBLEM),
+            403: OpenApiResponse(description="Your role cannot mark items sold out."),
             404: OpenApiResponse(description=_NOT_YOURS.format("store")),
             413: OpenApiResponse(description="Request body too large."),
         },
     )
     def post(self, request, public_id):
-        store = get_store_for_api(request, public_id)
-        data = SnoozeInputSerializer(data=_request_data(request), context={"store": store})
+        store = access.store_get_for_user(request, public_id, Action.SNOOZE)
+        data = SnoozeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # Another merchant's item reads as unknown: its existence is not confirmed.
         item = Item.objects.filter(
@@ -451,18 +444,18 @@ class StoreSnoozeListApi(APIView):
         if item is None:
             raise serializers.ValidationError({"item": ["No such item on this store's menu."]})
         until = data.validated_data["until"]
-        try:
-            if until in SNOOZE_PRESETS:
-                until = snoozes_services.snooze_until_for_preset(store=store, preset=until)
-            else:
-                until = snoozes_services.snooze_until_for_preset(store=store, preset="at", at=until)
-            snooze = snoozes_services.item_snooze(
-                store=store, item=item, until=until, user=request.user, trigger=Trigger.SNOOZE
-            )
-        except ValueError as exc:
-            raise serializers.ValidationError({"until": [str(exc)]}) from None
+        until = snoozes_services.snooze_until_parse(
+            store=store,
+            until=until if until in SNOOZE_PRESETS else "at",
+            at="" if until in SNOOZE_PRESETS else until,
+        )
+        snooze = snoozes_services.item_snooze(
+            store=store, item=item, until=until, user=request.user, trigger=Trigger.SNOOZE
+        )
         return Response(
-            SnoozeOutputSerializer(_snooze_data(snooze, store=store, item=item)).data,
+            SnoozeOutputSerializer(
+                _snooze_data(store, item.public_id, snooze.until, snooze.created_at)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -471,13 +464,14 @@ class StoreSnoozeDetailApi(APIView):
     @extend_schema(
         responses={
             204: OpenApiResponse(description="The item is back on sale in this store."),
+            403: OpenApiResponse(description="Your role cannot mark items sold out."),
             404: OpenApiResponse(
                 description="No such store or item among your merchants, or it is not snoozed."
             ),
         },
     )
     def delete(self, request, public_id, item_id):
-        store = get_store_for_api(request, public_id)
+        store = access.store_get_for_user(request, public_id, Action.SNOOZE)
         item = get_object_or_404(Item, merchant_id=store.merchant_id, public_id=item_id)
         if not snoozes_services.item_unsnooze(
             store=store, item=item, user=request.user, trigger=Trigger.UNSNOOZE

@@ -1,12 +1,16 @@
 """Items off sale in one store ("86'd"): until a time, until the store next opens, or until
 turned back on. Each change republishes the store's menu; a beat task ends snoozes on time.
+
+The rules of a snooze's end live here, for every door (the sold-out page, the API): it is
+parseable, in the future and at most `SNOOZE_MAX_DAYS` ahead. A refusal is a `PortalError` on
+the field "until".
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -14,6 +18,7 @@ from django.utils import timezone
 
 from catalogs.models import MIDNIGHT, AvailabilityWindow, Catalog, Item, ItemSnooze, Trigger
 from catalogs.publishing.services import menu_changed, user_or_none
+from portal.exceptions import PortalError
 from stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -26,6 +31,65 @@ SNOOZE_PRESETS = {
     "at": "Until a time I choose",
     "manual": "Until I turn it back on",
 }
+# "Until a time" is for the rest of a shift or a delivery that is late, not for months.
+SNOOZE_MAX_DAYS = 30
+_AT_TIME_FORMATS = ("%H:%M", "%H:%M:%S")
+_AT_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def snooze_until_parse(
+    *, store: Store, until: str, at: str = "", now: datetime | None = None
+) -> datetime | None:
+    """The end of a snooze as people choose it; None: until turned back on.
+
+    `until` is one of `SNOOZE_PRESETS`; for "at", `at` is a time of day ("17:30": its next
+    occurrence) or an ISO 8601 date-time, read in the store's time zone without an offset.
+    """
+    now = now or timezone.now()
+    if until in ("next_opening", "manual"):
+        return snooze_until_for_preset(store=store, preset=until, now=now)
+    if until != "at":
+        raise PortalError("Choose until when the item is sold out.", field="until")
+    moment = _moment_parse(at, store=store, now=now)
+    return snooze_until_for_preset(store=store, preset="at", at=moment, now=now)
+
+
+def _moment_parse(raw: str, *, store: Store, now: datetime) -> datetime:
+    raw = (raw or "").strip()
+    if not raw:
+        raise PortalError("Choose when the item comes back, e.g. 17:30.", field="until")
+    tz = store.tzinfo
+    local_now = now.astimezone(tz)
+    for fmt in _AT_TIME_FORMATS:
+        try:
+            at_time = datetime.strptime(raw, fmt).time()
+        except ValueError:
+            continue
+        today = datetime.combine(local_now.date(), at_time, tzinfo=tz)
+        if today > local_now:
+            return today
+        return datetime.combine(local_now.date() + timedelta(days=1), at_time, tzinfo=tz)
+    candidates = []
+    for fmt in _AT_DATETIME_FORMATS:
+        try:
+            candidates.append(datetime.strptime(raw, fmt))
+        except ValueError:
+            continue
+    try:
+        candidates.append(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    for moment in candidates:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        try:
+            moment.astimezone(UTC)  # year 1 or 9999 may not exist in UTC
+        except (ValueError, OverflowError):
+            continue
+        return moment
+    raise PortalError(
+        f"“{raw[:20]}” is not a time. Enter a time like 17:30 or an ISO 8601 date-time.",
+        field="until",
+    )
 
 
 def snooze_until_for_preset(
@@ -37,13 +101,30 @@ def snooze_until_for_preset(
     if preset == "next_opening":
         until = snooze_until_next_opening(store=store, now=now)
         if until is None:
-            raise ValueError("This store never closes; choose a time instead.")
+            raise PortalError("This store never closes; choose a time instead.", field="until")
         return until
     if preset == "at":
         if at is None:
-            raise ValueError("Choose when the item comes back.")
-        return at.replace(tzinfo=store.tzinfo) if timezone.is_naive(at) else at
-    raise ValueError(f"Unknown snooze choice “{preset}”.")
+            raise PortalError("Choose when the item comes back.", field="until")
+        at = at.replace(tzinfo=store.tzinfo) if timezone.is_naive(at) else at
+        snooze_until_check(at, now=now)
+        return at
+    raise PortalError(f"Unknown snooze choice “{preset}”.", field="until")
+
+
+def snooze_until_check(until: datetime, *, now: datetime | None = None) -> datetime:
+    """A snooze ends in the future and at most `SNOOZE_MAX_DAYS` ahead."""
+    now = now or timezone.now()
+    if timezone.is_naive(until):
+        raise PortalError("The snooze end needs a time zone.", field="until")
+    if until <= now:
+        raise PortalError("The snooze must end in the future.", field="until")
+    if until > now + timedelta(days=SNOOZE_MAX_DAYS):
+        raise PortalError(
+            f"Choose a time within the next {SNOOZE_MAX_DAYS} days, or “Until turned back on”.",
+            field="until",
+        )
+    return until
 
 
 @transaction.atomic
@@ -57,13 +138,10 @@ def item_snooze(
 ) -> ItemSnooze:
     """Take `item` off sale in `store` until `until` (None: until turned back on)."""
     if item.merchant_id != store.merchant_id:
-        raise ValueError("This item is not on this store's menu.")
+        raise PortalError("No such item on this store's menu.", field="item")
     now = timezone.now()
     if until is not None:
-        if timezone.is_naive(until):
-            raise ValueError("The snooze end needs a time zone.")
-        if until <= now:
-            raise ValueError("The snooze must end in the future.")
+        snooze_until_check(until, now=now)
     snooze, _ = ItemSnooze.objects.update_or_create(
         store=store,
         item=item,

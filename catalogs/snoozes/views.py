@@ -2,14 +2,14 @@
 
 It lists every item the store sells with one big Available / Sold out toggle, made for a kitchen
 tablet. Plain POST + redirect; with htmx the row swaps in place. Every view is scoped through
-`get_store_for_user`: another merchant's store is a 404.
+`stores.access` (Action.SNOOZE): another merchant's store is a 404.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,32 +21,20 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from catalogs.models import (
-    Catalog,
-    Item,
-    ItemModifierGroup,
-    ItemSnooze,
-    ModifierGroup,
-    ModifierOption,
-    Section,
-    SectionItem,
-)
+from catalogs.models import Item, ItemSnooze
+from catalogs.selectors import menu_rows_get
 from catalogs.snoozes.services import (
-    SNOOZE_PRESETS,
     item_snooze,
     item_unsnooze,
-    snooze_until_for_preset,
     snooze_until_next_opening,
+    snooze_until_parse,
 )
+from portal.exceptions import PortalError
+from stores import access
+from stores.access import Action
 from stores.models import Store
-from stores.views import get_membership, get_store_for_user
 
 logger = logging.getLogger(__name__)
-
-# "Until a time" is for the rest of a shift or a delivery that is late, not for months.
-SNOOZE_MAX_DAYS = 30
-AT_FORMATS = ("%H:%M", "%H:%M:%S")
-AT_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 # --- snooze page ------------------------------------------------------------------------------
@@ -137,56 +125,21 @@ def _store_menu_rows(store: Store, clock: SnoozeClock) -> tuple[list[SnoozeGroup
     options those items offer, grouped by modifier group. Each item is listed once, where it
     first appears. Returns the groups and how many items are sold out.
 
-    Eight queries whatever the size of the menu: rows are read with `values()` and walked here.
+    A fixed number of queries whatever the size of the menu (`menu_rows_get`).
     """
-    merchant_id = store.merchant_id
-    catalogs = list(Catalog.objects.sold_by(store).order_by("position", "id").values("id", "name"))
-    roots: dict[int, list[int]] = {}
-    children: dict[int, list[int]] = {}
-    sections: dict[int, dict] = {}
-    for section in (
-        Section.objects.filter(merchant_id=merchant_id)
-        .order_by("position", "id")
-        .values("id", "name", "catalog_id", "parent_id")
-    ):
-        sections[section["id"]] = section
-        if section["catalog_id"] is not None:
-            roots.setdefault(section["catalog_id"], []).append(section["id"])
-        else:
-            children.setdefault(section["parent_id"], []).append(section["id"])
-    section_items: dict[int, list[int]] = {}
-    for section_id, item_id in (
-        SectionItem.objects.filter(section__merchant_id=merchant_id)
-        .order_by("position", "id")
-        .values_list("section_id", "item_id")
-    ):
-        section_items.setdefault(section_id, []).append(item_id)
-    item_groups: dict[int, list[int]] = {}
-    for item_id, group_id in (
-        ItemModifierGroup.objects.filter(item__merchant_id=merchant_id)
-        .order_by("position", "id")
-        .values_list("item_id", "group_id")
-    ):
-        item_groups.setdefault(item_id, []).append(group_id)
-    options: dict[int, list[int]] = {}
-    for group_id, item_id in (
-        ModifierOption.objects.filter(group__merchant_id=merchant_id)
-        .order_by("position", "id")
-        .values_list("group_id", "item_id")
-    ):
-        options.setdefault(group_id, []).append(item_id)
-    group_names = dict(
-        ModifierGroup.objects.filter(merchant_id=merchant_id).values_list("id", "name")
+    menu = menu_rows_get(merchant_id=store.merchant_id, store=store, now=clock.now)
+    catalogs, sections, roots, children = (
+        menu.catalogs,
+        menu.sections,
+        menu.root_sections,
+        menu.child_sections,
     )
+    section_items, item_groups, options = menu.section_items, menu.item_groups, menu.options
+    snoozes = menu.snoozes
     items = {
-        item["id"]: item
-        for item in Item.objects.filter(merchant_id=merchant_id).values(
-            "id", "public_id", "name", "price"
-        )
+        pk: {"id": pk, "public_id": UUID(row[0]), "name": row[1], "price": row[4]}
+        for pk, row in menu.items.items()
     }
-    snoozes = dict(
-        ItemSnooze.objects.filter(store=store).active(clock.now).values_list("item_id", "until")
-    )
 
     listed: list[int] = []  # in page order
     groups: list[SnoozeGroup] = []
@@ -229,7 +182,8 @@ def _store_menu_rows(store: Store, clock: SnoozeClock) -> tuple[list[SnoozeGroup
             seen_groups.add(group_id)
             rows = rows_for(options.get(group_id, []), is_option=True)
             if rows:
-                title = f"Options: {group_names.get(group_id, '')}"
+                name = menu.groups[group_id][1] if group_id in menu.groups else ""
+                title = f"Options: {name}"
                 groups.append(SnoozeGroup(title=title, rows=rows))
     sold_out = sum(1 for item_id in listed if item_id in snoozes)
     return groups, sold_out
@@ -260,7 +214,7 @@ def _filtered(groups: list[SnoozeGroup], query: str) -> list[SnoozeGroup]:
 
 def _snooze_context(request: HttpRequest, store: Store, clock: SnoozeClock, query: str) -> dict:
     groups, sold_out = _store_menu_rows(store, clock)
-    membership = get_membership(request)
+    membership = access.membership_for(request, store.merchant_id)
     return {
         "store": store,
         "clock": clock,
@@ -269,14 +223,14 @@ def _snooze_context(request: HttpRequest, store: Store, clock: SnoozeClock, quer
         "item_count": sum(len(group.rows) for group in groups),
         "sold_out": sold_out,
         "query": query,
-        "can_edit": membership.can_edit_stores,
+        "can_edit": access.can(membership, Action.EDIT_MENU),
     }
 
 
 @login_required
 @require_GET
 def snooze_list(request: HttpRequest, store_id) -> HttpResponse:
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     query = request.GET.get("q", "").strip()[:100]
     context = _snooze_context(request, store, SnoozeClock.for_store(store), query)
     template = "catalogs/store_menu/snooze.html"
@@ -285,51 +239,11 @@ def snooze_list(request: HttpRequest, store_id) -> HttpResponse:
     return render(request, template, context)
 
 
-def _snooze_until(request: HttpRequest, store: Store, clock: SnoozeClock) -> datetime | None:
-    """The end of the snooze the person chose. ValueError with words for them if it is wrong."""
-    preset = request.POST.get("until", "")
-    if preset == "at":
-        at = _parse_at(request.POST.get("at", ""), clock)
-        if at > clock.now + timedelta(days=SNOOZE_MAX_DAYS):
-            raise ValueError(
-                f"Choose a time within the next {SNOOZE_MAX_DAYS} days, or “Until turned back on”."
-            )
-        return snooze_until_for_preset(store=store, preset="at", at=at, now=clock.now)
-    if preset not in SNOOZE_PRESETS:
-        raise ValueError("Choose until when the item is sold out.")
-    return snooze_until_for_preset(store=store, preset=preset, now=clock.now)
-
-
-def _parse_at(raw: str, clock: SnoozeClock) -> datetime:
-    """A time of day ("17:30": its next occurrence) or a date and time, in the store's zone."""
-    raw = raw.strip()
-    if not raw:
-        raise ValueError("Choose when the item comes back, e.g. 17:30.")
-    local_now = clock.now.astimezone(clock.tz)
-    for fmt in AT_FORMATS:
-        try:
-            at_time = datetime.strptime(raw, fmt).time()
-        except ValueError:
-            continue
-        today = datetime.combine(local_now.date(), at_time, tzinfo=clock.tz)
-        if today > local_now:
-            return today
-        return datetime.combine(local_now.date() + timedelta(days=1), at_time, tzinfo=clock.tz)
-    for fmt in AT_DATETIME_FORMATS:
-        try:
-            at = datetime.strptime(raw, fmt).replace(tzinfo=clock.tz)
-            at.astimezone(UTC)  # year 1 or 9999 may not exist in UTC
-        except (ValueError, OverflowError):
-            continue
-        return at
-    raise ValueError(f"“{raw[:20]}” is not a time. Enter a time like 17:30.")
-
-
 @login_required
 @require_POST
 def snooze_item(request: HttpRequest, store_id, item_id) -> HttpResponse:
     """Turn one item off ("available=no" with an "until" choice) or back on ("available=yes")."""
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     item = get_object_or_404(
         Item.objects.only("pk", "public_id", "name", "price", "merchant_id"),
         merchant_id=store.merchant_id,
@@ -344,10 +258,15 @@ def snooze_item(request: HttpRequest, store_id, item_id) -> HttpResponse:
         done = f"{item.name} is available again."
     elif available == "no":
         try:
-            until = _snooze_until(request, store, clock)
+            until = snooze_until_parse(
+                store=store,
+                until=request.POST.get("until", ""),
+                at=request.POST.get("at", ""),
+                now=clock.now,
+            )
             item_snooze(store=store, item=item, until=until, user=request.user)
-        except ValueError as exc:
-            error = str(exc)
+        except PortalError as exc:
+            error = exc.message
         else:
             done = f"{item.name} is sold out. {clock.status(until)}."
     else:

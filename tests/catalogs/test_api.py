@@ -62,6 +62,18 @@ def _snooze_url(store, item) -> str:
     return f"/api/v1/stores/{store.public_id}/snoozes/{item.public_id}/"
 
 
+def _problems(response) -> dict[str, list[str]]:
+    """A problem+json reply's `errors[]` by field: {"price": [message]} ("" for the body)."""
+    assert response["Content-Type"] == "application/problem+json", response.content
+    body = response.json()
+    assert body["status"] == response.status_code
+    found: dict[str, list[str]] = {}
+    for error in body["errors"]:
+        field = error["jsonPath"].removeprefix("$").removeprefix(".")
+        found.setdefault(field, []).append(error["message"])
+    return found
+
+
 def _theirs():
     """Another merchant's store with a menu."""
     store = StoreFactory()
@@ -149,9 +161,7 @@ def test_menu_shows_catalogs_windows_section_tree_items_and_groups(store, menu, 
     items = {row["public_id"]: row for row in body["items"]}
     assert len(items) == 9
     burger = items[pid(menu.burger)]
-    assert burger["price"] == "14.50"
-    assert burger["price_minor"] == 1450
-    assert burger["currency"] == "GBP"
+    assert burger["price"] == {"amount": "14.50", "amount_minor": 1450, "currency": "GBP"}
     assert burger["modifier_groups"] == [pid(menu.toppings), pid(menu.size)]
     assert burger["sections"] == [pid(menu.burgers)]
     assert burger["snoozes"] == []
@@ -190,8 +200,9 @@ def test_menu_currency_is_null_when_the_stores_use_different_currencies(store, m
     body = api.get(MENU_URL).json()
 
     assert body["currency"] is None
-    assert body["items"][0]["currency"] is None
-    assert {row["price"] for row in body["items"]} >= {"14.50"}
+    assert body["items"][0]["price"]["currency"] is None
+    assert {row["price"]["amount"] for row in body["items"]} >= {"14.50"}
+    assert sorted(s["currency"] for s in body["store_currencies"]) == ["EUR", "GBP"]
 
 
 def test_menu_query_count_does_not_grow_with_the_menu(store, menu, api):
@@ -235,7 +246,7 @@ def test_menu_with_malformed_merchant_is_400(api, store):
     response = api.get(MENU_URL, {"merchant": "not-a-uuid"})
 
     assert response.status_code == 400
-    assert "merchant" in response.json()
+    assert "merchant" in _problems(response)
 
 
 def test_menu_for_a_user_without_merchant_is_404():
@@ -264,8 +275,23 @@ def test_item_of_another_merchant_is_404(api, store):
 
 
 def test_unknown_or_malformed_item_is_404(api, store):
-    assert api.get(f"/api/v1/menu/items/{uuid.uuid4()}/").status_code == 404
-    assert api.get("/api/v1/menu/items/42/").status_code == 404
+    unknown = api.get(f"/api/v1/menu/items/{uuid.uuid4()}/")
+    malformed = api.get("/api/v1/menu/items/42/")
+
+    assert unknown.status_code == malformed.status_code == 404
+    assert _problems(unknown) == _problems(malformed) == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/stores/not-a-uuid/snoozes/", "/api/v1/menu/items/42/price/", "/api/v1/nothing/"],
+)
+def test_malformed_ids_are_a_problem_json_404(api, url):
+    response = api.get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
 
 
 def test_item_detail_is_read_only(api, store, menu):
@@ -285,8 +311,7 @@ def test_owner_changes_a_price_and_every_store_publishes_with_trigger_api(
         response = api.post(_price_url(menu.burger), {"price": "15.75"}, format="json")
 
     assert response.status_code == 200, response.data
-    assert response.data["price"] == "15.75"
-    assert response.data["price_minor"] == 1575
+    assert response.data["price"] == {"amount": "15.75", "amount_minor": 1575, "currency": "GBP"}
     menu.burger.refresh_from_db()
     assert menu.burger.price == 1575
     assert sorted(call[:3] for call in publishes) == sorted(
@@ -317,7 +342,7 @@ def test_price_in_a_currency_without_decimals(api, owner):
     too_precise = api.post(_price_url(item), {"price": "1200.5"}, format="json")
 
     assert ok.status_code == 200
-    assert ok.data["price"] == "1200"
+    assert ok.data["price"] == {"amount": "1200", "amount_minor": 1200, "currency": "JPY"}
     assert too_precise.status_code == 400
     item.refresh_from_db()
     assert item.price == 1200
@@ -338,7 +363,8 @@ def test_staff_may_not_change_prices(store, menu, publishes, django_capture_on_c
         response = client.post(_price_url(menu.cola), {"price": "0.10"}, format="json")
 
     assert response.status_code == 403
-    assert "owners and managers" in response.data["detail"]
+    assert response["Content-Type"] == "application/problem+json"
+    assert "owners and managers" in response.json()["detail"]
     menu.cola.refresh_from_db()
     assert menu.cola.price == 300
     assert publishes == []
@@ -356,11 +382,10 @@ def test_price_of_another_merchants_item_is_404_and_changes_nothing(api, store):
 
 def _assert_price_rejected(menu, publishes, response) -> dict:
     assert response.status_code == 400, response.content
-    assert response["Content-Type"].startswith("application/json")
     menu.cola.refresh_from_db()
     assert menu.cola.price == 300
     assert publishes == []
-    return response.json()
+    return _problems(response)
 
 
 @pytest.mark.parametrize(
@@ -369,8 +394,8 @@ def _assert_price_rejected(menu, publishes, response) -> dict:
         ("-1.00", "A price cannot be negative."),
         ("1.005", "Use at most 2 decimal places."),
         ("10000000.00", "A price can be at most 9999999.99."),
-        ("1e400", 'Write the price like "12.50".'),
-        ("1e3", 'Write the price like "12.50".'),
+        ("1e400", "Write the price as a number with a . for decimals, e.g. 12.50."),
+        ("1e3", "Write the price as a number with a . for decimals, e.g. 12.50."),
         ("99999999.00", "A price can be at most 9999999.99."),
     ],
 )
@@ -423,7 +448,8 @@ def test_huge_price_body_is_413_not_500(store, menu, api, settings):
     response = api.post(_price_url(menu.cola), body, content_type="application/json")
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "Request body too large."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Request body too large."
 
 
 def test_price_with_unsupported_media_type_is_415(store, menu, api):
@@ -507,7 +533,7 @@ def test_snoozing_again_replaces_the_snooze(store, menu, api):
 
 def _assert_snooze_rejected(response, field: str, publishes) -> dict:
     assert response.status_code == 400, response.content
-    body = response.json()
+    body = _problems(response)
     assert field in body, body
     assert ItemSnooze.objects.count() == 0
     assert publishes == []
@@ -527,6 +553,7 @@ def _assert_snooze_rejected(response, field: str, publishes) -> dict:
         {"at": "2030-01-01T00:00:00Z"},
         "0001-01-01T00:00:00+05:00",
         "9999-12-31T23:59:59-05:00",
+        "9999-12-31T23:59:59",
     ],
 )
 def test_snooze_with_until_that_is_not_a_choice_or_a_datetime_is_400(
@@ -546,6 +573,17 @@ def test_snooze_in_the_past_is_400(store, menu, api, publishes):
 
     body = _assert_snooze_rejected(response, "until", publishes)
     assert body["until"] == ["The snooze must end in the future."]
+
+
+def test_snooze_more_than_30_days_ahead_is_400(store, menu, api, publishes):
+    later = (timezone.now() + timedelta(days=31)).isoformat()
+
+    response = api.post(
+        _snoozes_url(store), {"item": pid(menu.cola), "until": later}, format="json"
+    )
+
+    body = _assert_snooze_rejected(response, "until", publishes)
+    assert "30 days" in body["until"][0]
 
 
 def test_snooze_until_next_opening_of_a_store_that_never_closes_is_400(owner, api, publishes):
@@ -637,8 +675,28 @@ def test_snooze_then_unsnooze_through_the_api_round_trip(store, menu, api):
     assert api.get(_item_url(menu.cola)).json()["snoozes"] == []
 
 
-def test_the_snoozes_collection_takes_only_post(store, api):
-    assert api.get(_snoozes_url(store)).status_code == 405
+def test_the_snoozes_collection_lists_the_stores_sold_out_items(store, menu, api):
+    staff = _member_client(store, Membership.Role.STAFF)
+    soon = timezone.now() + timedelta(hours=1)
+    ItemSnoozeFactory(store=store, item=menu.cola, until=None)
+    ItemSnoozeFactory(store=store, item=menu.fries, until=soon)
+    ItemSnoozeFactory(store=store, item=menu.burger, until=timezone.now() - timedelta(minutes=1))
+    ItemSnoozeFactory(store=StoreFactory(merchant=store.merchant), item=menu.small)
+
+    response = staff.get(_snoozes_url(store))
+
+    assert response.status_code == 200, response.content
+    assert [(row["item"], row["store"]) for row in response.json()] == [
+        (pid(menu.fries), str(store.public_id)),
+        (pid(menu.cola), str(store.public_id)),
+    ]
+    assert response.json()[1]["until"] is None
+
+
+def test_the_snoozes_of_another_merchants_store_are_404(api):
+    their_store, _ = _theirs()
+
+    assert api.get(_snoozes_url(their_store)).status_code == 404
 
 
 # --- schema -----------------------------------------------------------------------------------
@@ -670,7 +728,8 @@ def test_schema_lists_the_menu_paths_with_request_and_response_components(api):
     assert {"MenuOutput", "ItemOutput", "SectionOutput", "SnoozeOutput", "PriceInput"} <= set(
         schemas
     )
-    assert "minor" in schemas["ItemOutput"]["properties"]["price_minor"]["description"]
+    assert "get" in paths["/api/v1/stores/{public_id}/snoozes/"]
+    assert schemas["ItemOutput"]["properties"]["price"]["allOf"][0]["$ref"].endswith("/Money")
 
 
 def test_services_and_api_agree_on_the_item_shape_after_a_price_change(store, menu, api):
@@ -678,5 +737,5 @@ def test_services_and_api_agree_on_the_item_shape_after_a_price_change(store, me
 
     body = api.get(_item_url(menu.fries)).json()
 
-    assert body["price"] == "4.99"
+    assert body["price"]["amount"] == "4.99"
     assert Item.objects.get(pk=menu.fries.pk).price == 499

@@ -13,9 +13,11 @@ from catalogs.snoozes.services import (
     item_unsnooze,
     snooze_until_for_preset,
     snooze_until_next_opening,
+    snooze_until_parse,
     snoozes_expire,
 )
 from catalogs.tasks import snoozes_expire_task
+from portal.exceptions import PortalError
 from tests.catalogs.menus import pid
 from tests.factories import (
     AvailabilityWindowFactory,
@@ -112,10 +114,43 @@ def test_snoozing_again_replaces_the_end(store, menu):
 
 
 def test_snooze_must_end_in_the_future_and_stay_within_the_merchant(store, menu):
-    with pytest.raises(ValueError, match="future"):
+    with pytest.raises(PortalError, match="future") as caught:
         item_snooze(store=store, item=menu.cola, until=datetime.now(UTC) - timedelta(minutes=1))
-    with pytest.raises(ValueError, match="menu"):
+    assert caught.value.field == "until"
+    with pytest.raises(PortalError, match="menu"):
         item_snooze(store=store, item=ItemFactory(), until=None)
+
+
+def test_a_snooze_ends_within_30_days_whatever_the_door(store, menu):
+    with pytest.raises(PortalError, match="30 days") as caught:
+        item_snooze(store=store, item=menu.cola, until=datetime.now(UTC) + timedelta(days=31))
+
+    assert caught.value.field == "until"
+    assert not ItemSnooze.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31T23:59:59", "0001-01-01T00:00:00", "tomorrow", "2030-13-45T99:99:99Z", ""]
+)
+def test_an_unparseable_or_out_of_range_snooze_end_is_refused(store, text):
+    with pytest.raises(PortalError) as caught:
+        snooze_until_parse(store=store, until="at", at=text)
+
+    assert caught.value.field == "until"
+
+
+def test_snooze_ends_parse_as_presets_times_of_day_or_iso_date_times(store):
+    now = datetime(2030, 1, 2, 15, 0, tzinfo=UTC)
+
+    assert snooze_until_parse(store=store, until="manual", now=now) is None
+    assert snooze_until_parse(store=store, until="at", at="17:30", now=now) == datetime(
+        2030, 1, 2, 17, 30, tzinfo=store.tzinfo
+    )
+    assert snooze_until_parse(
+        store=store, until="at", at="2030-01-03T10:00:00+00:00", now=now
+    ) == datetime(2030, 1, 3, 10, 0, tzinfo=UTC)
+    with pytest.raises(PortalError, match="Choose until when"):
+        snooze_until_parse(store=store, until="tomorrow", now=now)
 
 
 @pytest.mark.parametrize(
@@ -160,17 +195,18 @@ def test_store_open_around_the_clock_or_never_has_no_next_opening(store):
     assert snooze_until_next_opening(store=store) is None
     _weekday_hours(store, *[(day, time(0), time(0)) for day in range(7)])
     assert snooze_until_next_opening(store=store) is None
-    with pytest.raises(ValueError, match="never closes"):
+    with pytest.raises(PortalError, match="never closes"):
         snooze_until_for_preset(store=store, preset="next_opening")
 
 
 def test_snooze_presets(store):
     assert snooze_until_for_preset(store=store, preset="manual") is None
     naive = datetime(2026, 3, 2, 18, 0)
-    assert snooze_until_for_preset(store=store, preset="at", at=naive) == naive.replace(
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=store.tzinfo)
+    assert snooze_until_for_preset(store=store, preset="at", at=naive, now=now) == naive.replace(
         tzinfo=store.tzinfo
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(PortalError):
         snooze_until_for_preset(store=store, preset="tomorrow")
 
 

@@ -311,8 +311,12 @@ def test_pause_accepts_a_form_encoded_body(store, api):
 
 def _assert_pause_rejected(store, response, field: str | None = None) -> dict:
     assert response.status_code == 400, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()  # problem+json, plus its errors[] by field ("$.reason" -> "reason")
+    for error in list(body["errors"]):
+        body.setdefault(error["jsonPath"].removeprefix("$").removeprefix("."), []).append(
+            error["message"]
+        )
     if field is not None:
         assert field in body, body
         assert isinstance(body[field], list) and body[field]
@@ -422,7 +426,7 @@ def test_pause_with_huge_body_is_413_json_not_500(store, api, settings, body, co
     response = api.post(_pause_url(store), body, content_type=content_type)
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "Request body too large."}
+    assert response.json()["detail"] == "Request body too large."
     store.refresh_from_db()
     assert store.status == Store.Status.ONLINE
 
