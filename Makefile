@@ -28,8 +28,13 @@ worker: install
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=.run/celerybeat-schedule
 
+# Two halves: the unit tests in parallel (pytest-xdist; SQLite in memory, or one PostgreSQL test
+# database per worker), then the end-to-end tests on their own, since they start a web server and
+# a Celery worker that share a file database. Exit code 5 (nothing collected) is not a failure.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
+	$(BIN)/pytest -m e2e -p no:xdist || [ $$? -eq 5 ]
 
 lint: install
 	$(BIN)/ruff check .

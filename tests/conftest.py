@@ -1,8 +1,42 @@
+import os
+import re
+import uuid
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from gett.tasks import outbox_deliver_task
 from tests.factories import MembershipFactory, StoreFactory
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """Stable test ids for random UUIDs in parameters: pytest-xdist workers each collect the
+    tests and must get the same ids."""
+    if isinstance(val, uuid.UUID):
+        return "uuid"
+    if isinstance(val, str) and UUID_RE.search(val):
+        return UUID_RE.sub("uuid", val)
+    return None
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """SQLite tests run in memory unless this run includes end-to-end tests.
+
+    Their web server and Celery worker are other processes, so they need a file; one per pytest
+    process (pid), so parallel runs and xdist workers do not share it. `make test` runs the
+    end-to-end tests on their own, so the rest keep the in-memory database.
+    """
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    if any(item.get_closest_marker("e2e") for item in request.session.items):
+        run_dir = settings.BASE_DIR / ".run"
+        run_dir.mkdir(exist_ok=True)
+        db.setdefault("TEST", {})["NAME"] = str(run_dir / f"test-db-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture

@@ -19,14 +19,9 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# A file, not memory, so the end-to-end tests' web server and Celery worker (other processes)
-# can share the test database.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # One per pytest process, so parallel runs do not trip over each other.
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(BASE_DIR / ".run" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
-    }
-    (BASE_DIR / ".run").mkdir(exist_ok=True)  # noqa: F405
+# SQLite: Django's default in-memory test database, one per process (so per xdist worker).
+# The end-to-end tests switch to a file (tests/conftest.py), because their web server and Celery
+# worker are other processes that must share the test database.
 
 # The end-to-end web server runs without DEBUG: WhiteNoise serves static files from the finders.
 WHITENOISE_USE_FINDERS = True

