@@ -249,6 +249,8 @@ def test_board_queries_do_not_grow_with_orders(kitchen, client, shop, menu):
     place(client, shop, menu)
     with CaptureQueriesContext(connection) as one:
         kitchen.get(board_url(shop))
+    # Counted now: the connection keeps only the last 9,000 queries, and placing orders is many.
+    with_one = len(one)
     for i in range(29):
         order = place(client, shop, menu, fulfillment="delivery" if i % 2 else "pickup")
         if i % 3 == 0:
@@ -260,7 +262,8 @@ def test_board_queries_do_not_grow_with_orders(kitchen, client, shop, menu):
         response = kitchen.get(board_url(shop))
 
     assert response.status_code == 200
-    assert len(thirty) == len(one), [q["sql"] for q in thirty.captured_queries]
+    assert with_one > 5
+    assert len(thirty) == with_one, [q["sql"] for q in thirty.captured_queries]
 
 
 def test_board_with_30_orders_stays_under_a_fixed_number_of_queries(
