@@ -39,8 +39,9 @@ Applying an import runs in one transaction and goes through the menu services wi
 debounces on commit).
 
 Prices: `Item.price` is integer minor units, read in each store's currency. The file has major
-units as the menu editor shows them (`catalogs.editor.forms.menu_money`): in the currency of the
-merchant's stores, or as plain decimals when the stores use different currencies.
+units as the menu editor shows them (`portal.money`, the one module that parses and formats menu
+prices, also for this file): in the currency of the merchant's stores, or as plain decimals when
+the stores use different currencies.
 """
 
 from __future__ import annotations
@@ -54,15 +55,16 @@ import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalogs import services
-from catalogs.editor.forms import MAX_PRICE_DIGITS, MenuMoney, menu_money
-from catalogs.models import Item, ItemModifierGroup, ModifierGroup, Section, SectionItem, Trigger
+from catalogs.models import Item, ModifierGroup, Section, Trigger
+from catalogs.selectors import menu_rows_get
+from portal.exceptions import PortalError
+from portal.money import MenuMoney, menu_money, price_parse
 from stores.models import Merchant
 
 COLUMNS = ("item_id", "name", "description", "price", "sections", "modifier_groups")
@@ -76,51 +78,7 @@ CHANGE_KINDS = {
     "sections": ("section change", "section changes"),
     "modifier_groups": ("modifier group change", "modifier group changes"),
 }
-# The editor's limit (9 digits): well inside every database's integer column.
-MAX_PRICE_MINOR = 10**MAX_PRICE_DIGITS - 1
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PRICE_RE = re.compile(r"^-?(?=\.?\d)(\d+)?(\.\d+)?$", re.ASCII)
-
-
-# --- money in major units --------------------------------------------------------------------
-# How a merchant's prices read in major units is decided once, by `catalogs.editor.forms.menu_money`
-# (the menu editor's rule): the stores' currency, or plain decimals when they differ.
-
-
-def price_major(minor: int, money: MenuMoney) -> str:
-    """1250 -> "12.50" (1200 -> "1200" in a currency without decimals)."""
-    return f"{money.to_major(minor):.{money.digits}f}"
-
-
-def price_minor(amount: Decimal, money: MenuMoney) -> int:
-    """Major units -> minor units: Decimal("12.50") -> 1250.
-
-    Raises ValueError with a message for people: negative, too many decimal places, too large.
-    """
-    if not amount.is_finite():
-        raise ValueError("Enter a number, e.g. 12.50.")
-    if amount < 0:
-        raise ValueError("A price cannot be negative.")
-    if amount > money.to_major(MAX_PRICE_MINOR):
-        raise ValueError(f"A price can be at most {price_major(MAX_PRICE_MINOR, money)}.")
-    minor = amount.scaleb(money.digits)
-    if minor != minor.to_integral_value():
-        if money.digits == 0:
-            raise ValueError("Prices in this currency have no decimal places.")
-        raise ValueError(
-            f"Use at most {money.digits} decimal place{'s' if money.digits != 1 else ''}."
-        )
-    return money.to_minor(amount)
-
-
-def price_parse(text: str, money: MenuMoney) -> int:
-    """A price typed in a spreadsheet ("12.50", "12,5", "12") -> minor units. ValueError."""
-    cleaned = text.strip()
-    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
-    if not cleaned or not _PRICE_RE.match(cleaned):
-        raise ValueError("Enter the price as a number with a . for decimals, e.g. 12.50.")
-    return price_minor(Decimal(cleaned), money)  # refuses negatives with its own message
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -141,7 +99,7 @@ def menu_csv_export(*, merchant: Merchant) -> str:
                 str(item.public_id),
                 _cell_out(item.name),
                 _cell_out(item.description),
-                price_major(item.price, menu.money),
+                menu.money.text(item.price),
                 _cell_out(_join(menu.section_labels[pk] for pk in menu.item_sections[item.pk])),
                 _cell_out(_join(menu.group_labels[pk] for pk in menu.item_groups[item.pk])),
             ]
@@ -398,9 +356,9 @@ def _read_row(
 
     price: int | None = None
     try:
-        price = price_parse(cell("price"), plan.money)
-    except ValueError as exc:
-        error("price", str(exc))
+        price = price_parse(cell("price"), plan.money, decimal_comma=True)
+    except PortalError as exc:
+        error("price", exc.message)
 
     sections = _resolve(cell("sections"), menu.sections_by_label, "section", "sections", error)
     groups = _resolve(
@@ -563,39 +521,55 @@ class _MenuIndex:
 
     @classmethod
     def load(cls, *, merchant: Merchant) -> _MenuIndex:
+        """The menu rows (`menu_rows_get`), with model objects for the services to write."""
         menu = cls(merchant)
         menu.money = menu_money(merchant)
-        items = Item.objects.filter(merchant=merchant).only(
-            "id", "public_id", "name", "description", "price", "merchant_id"
-        )
-        for item in items.order_by("name", "id"):
-            menu.items[item.pk] = item
-            menu.items_by_public_id[item.public_id] = item
-        sections = list(
-            Section.objects.filter(merchant=merchant).only("id", "public_id", "name", "merchant_id")
-        )
-        groups = list(
-            ModifierGroup.objects.filter(merchant=merchant).only(
-                "id", "public_id", "name", "merchant_id"
+        rows = menu_rows_get(merchant_id=merchant.pk)
+        for pk, (public_id, name, description, _image, price) in rows.items.items():
+            item = _loaded(
+                Item,
+                id=pk,
+                merchant_id=merchant.pk,
+                public_id=uuid.UUID(public_id),
+                name=name,
+                description=description,
+                price=price,
             )
-        )
+            menu.items[pk] = item
+            menu.items_by_public_id[item.public_id] = item
+        sections = [
+            _loaded(
+                Section,
+                id=pk,
+                merchant_id=merchant.pk,
+                **{key: row[key] for key in ("public_id", "name", "description")},
+                catalog_id=row["catalog_id"],
+                parent_id=row["parent_id"],
+            )
+            for pk, row in sorted(rows.sections.items())
+        ]
+        groups = [
+            _loaded(
+                ModifierGroup,
+                id=pk,
+                merchant_id=merchant.pk,
+                public_id=uuid.UUID(public_id),
+                name=name,
+                min_selections=minimum,
+                max_selections=maximum,
+            )
+            for pk, (public_id, name, minimum, maximum) in sorted(rows.groups.items())
+        ]
         menu._sections = _Labels(sections, "section")
         menu._groups = _Labels(groups, "modifier group")
         menu.section_labels = menu._sections.labels
         menu.group_labels = menu._groups.labels
-        for section_id, item_id in (
-            SectionItem.objects.filter(section__merchant=merchant)
-            .order_by("section_id", "position", "id")
-            .values_list("section_id", "item_id")
-        ):
-            menu.section_items[section_id].append(item_id)
-            menu.item_sections[item_id].append(section_id)
-        for item_id, group_id in (
-            ItemModifierGroup.objects.filter(item__merchant=merchant)
-            .order_by("item_id", "position", "id")
-            .values_list("item_id", "group_id")
-        ):
-            menu.item_groups[item_id].append(group_id)
+        for section_id in sorted(rows.section_items):
+            for item_id in rows.section_items[section_id]:
+                menu.section_items[section_id].append(item_id)
+                menu.item_sections[item_id].append(section_id)
+        for item_id, group_ids in rows.item_groups.items():
+            menu.item_groups[item_id].extend(group_ids)
         return menu
 
     def sections_by_label(self, label: str):
@@ -603,6 +577,12 @@ class _MenuIndex:
 
     def groups_by_label(self, label: str):
         return self._groups.find(label)
+
+
+def _loaded(model, **values):
+    """A model object from menu rows, as a queryset would load it (saves update these fields)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(model.objects.db, names, [values[name] for name in names])
 
 
 class _Labels:

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,8 +27,8 @@ from catalogs.csv.services import (
     menu_csv_export,
     menu_csv_read,
 )
+from stores.access import Action, membership_get
 from stores.models import Membership
-from stores.views import get_membership
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,8 @@ class CsvConfirmForm(forms.Form):
 
 
 def _require_menu_editor(request: HttpRequest) -> Membership:
-    membership = get_membership(request)
-    if not membership.can_edit_stores:  # owners and managers edit menus
-        # Like every editor page: a 404, not a 403 with a logged traceback.
-        raise Http404("Only owners and managers can import and export the menu.")
-    return membership
+    # Owners and managers; another role gets a 403 page saying who can.
+    return membership_get(request, Action.EDIT_MENU)
 
 
 @login_required

@@ -8,8 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalogs.csv.services import menu_csv_apply, menu_csv_export, menu_csv_read, price_parse
-from catalogs.editor.forms import menu_money
+from catalogs.csv.services import menu_csv_apply, menu_csv_export, menu_csv_read
 from catalogs.models import Item, ItemModifierGroup, Section, SectionItem, Trigger
 from stores.models import Membership
 from tests.catalogs.menus import pid
@@ -367,13 +366,13 @@ def test_invalid_rows_are_reported_with_row_and_column_and_nothing_is_written(
 @pytest.mark.parametrize(
     "price, message",
     [
-        ("", "Enter the price as a number with a . for decimals, e.g. 12.50."),
-        ("£12.50", "Enter the price as a number with a . for decimals, e.g. 12.50."),
-        ("1,250.00", "Enter the price as a number with a . for decimals, e.g. 12.50."),
+        ("", "Write the price as a number with a . for decimals, e.g. 12.50."),
+        ("£12.50", "Write the price as a number with a . for decimals, e.g. 12.50."),
+        ("1,250.00", "Write the price as a number with a . for decimals, e.g. 12.50."),
         ("12.505", "Use at most 2 decimal places."),
         ("-0.50", "A price cannot be negative."),
-        ("1e3", "Enter the price as a number with a . for decimals, e.g. 12.50."),
-        ("NaN", "Enter the price as a number with a . for decimals, e.g. 12.50."),
+        ("1e3", "Write the price as a number with a . for decimals, e.g. 12.50."),
+        ("NaN", "Write the price as a number with a . for decimals, e.g. 12.50."),
         ("99999999999", "A price can be at most 9999999.99."),
     ],
 )
@@ -400,11 +399,19 @@ def test_a_row_with_more_cells_than_the_header_is_an_error(store, menu):
 
 def test_prices_follow_the_menu_currency(owner):
     StoreFactory(merchant=owner.merchant, currency="JPY")
-    money = menu_money(owner.merchant)
+    text = "item_id,name,price\r\n,Ramen,1200\r\n,Gyoza,12.5\r\n"
 
-    assert price_parse("1200", money) == 1200
-    with pytest.raises(ValueError, match="no decimal places"):
-        price_parse("12.5", money)
+    plan = menu_csv_read(merchant=owner.merchant, data=text)
+
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "price")]
+    assert "no decimal places" in plan.errors[0].message
+
+
+@pytest.mark.parametrize("price", ["1e3", "1E3", "12.5e1", "-1", "1000000000"])
+def test_a_price_with_an_exponent_sign_or_above_the_cap_is_refused(store, price):
+    plan = menu_csv_read(merchant=store.merchant, data=f"item_id,name,price\r\n,Tea,{price}\r\n")
+
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "price")]
 
 
 def test_a_name_two_sections_share_must_carry_its_id(store):
@@ -523,11 +530,14 @@ def test_export_page_downloads_utf8_csv_with_bom(owner_client, store, menu):
 
 
 @pytest.mark.parametrize("url", ["/menu/csv/export/", "/menu/csv/import/"])
-def test_staff_cannot_use_the_csv_pages(store, client, url):
+def test_staff_get_a_403_saying_who_may_use_the_csv_pages(store, client, url):
     staff = MembershipFactory(merchant=store.merchant, role=Membership.Role.STAFF)
     client.force_login(staff.user)
 
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+
+    assert response.status_code == 403
+    assert "Only owners and managers can change the menu." in response.content.decode()
 
 
 def test_csv_pages_need_a_login(client):
@@ -583,7 +593,7 @@ def test_preview_with_errors_lists_them_and_offers_no_confirmation(owner_client,
     assert response.status_code == 400
     page = response.content.decode()
     assert "2 problems: nothing was imported" in page
-    assert "Enter the price as a number" in page
+    assert "Write the price as a number" in page
     assert "A name is required." in page
     assert "/menu/csv/import/confirm/" not in page
 
