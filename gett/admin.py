@@ -11,7 +11,7 @@ from gett.models import InboundWebhook, OutboundMessage
 
 State = OutboundMessage.State
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     State.HELD: "#6c757d",
     State.PENDING: "#0d6efd",
     State.SENDING: "#0aa2c0",

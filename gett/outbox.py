@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -220,7 +221,7 @@ def _record_success(message: OutboundMessage, response: object) -> OutboundMessa
 def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage:
     now = timezone.now()
     gives_up = not exc.retryable or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-    fields = {
+    fields: dict[str, Any] = {
         "claimed_at": None,
         "last_error": str(exc)[:4000],
         "last_error_code": exc.error_code[:60],

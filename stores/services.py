@@ -24,7 +24,7 @@ def store_status_payload(store: Store) -> dict:
     """StoreStatusUpdate (REFERENCE §6)."""
     if not store.is_paused:
         return {"status": "online"}
-    payload = {"status": "paused", "reason": store.pause_reason}
+    payload: dict[str, str | None] = {"status": "paused", "reason": store.pause_reason}
     if store.resume_at:
         payload["resumeAt"] = datetime_to_wire(store.resume_at)
     return payload

@@ -196,7 +196,7 @@ def _check_body_size(request: HttpRequest) -> None:
 def _json_body(request: HttpRequest) -> Any:
     raw_type = request.META.get("CONTENT_TYPE", "")
     if raw_type and not (
-        request.content_type == "application/json" or request.content_type.endswith("+json")
+        request.content_type == "application/json" or (request.content_type or "").endswith("+json")
     ):
         raise Problem("INVALID_REQUEST", "The Content-Type must be application/json.", status=415)
     try:
