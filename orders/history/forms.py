@@ -7,7 +7,10 @@ class HistoryFilterForm(forms.Form):
     """The history's search and filters, read from the query string (all optional)."""
 
     q = forms.CharField(
-        label="Search", required=False, max_length=100, help_text="Order number, name or phone"
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Order number, name or phone"}),
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
