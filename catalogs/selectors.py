@@ -347,6 +347,21 @@ def section_items_list(*, section: Section) -> list[Item]:
     )
 
 
+def item_sections_list(*, item: Item) -> list[Section]:
+    """The sections `item` is in, in the order it was put in them."""
+    return list(Section.objects.filter(section_items__item=item).order_by("section_items__id"))
+
+
+def items_places_get(*, section_ids: set[int]) -> dict[int, set[int]]:
+    """Item pk -> every section it is in, for the items in any of `section_ids`."""
+    places: dict[int, set[int]] = defaultdict(set)
+    for item_id, section_id in SectionItem.objects.filter(
+        item__section_items__section__in=section_ids
+    ).values_list("item_id", "section_id"):
+        places[item_id].add(section_id)
+    return places
+
+
 def item_groups_list(*, item: Item) -> list[ModifierGroup]:
     """The modifier groups offered on `item`, in order."""
     return list(

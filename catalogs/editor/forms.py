@@ -7,84 +7,29 @@ user's merchant, so a form never offers or accepts another merchant's objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import forms
 
 from catalogs.models import MIDNIGHT, AvailabilityWindow
-from gett.wire import minor_digits
+from portal.exceptions import PortalError
+from portal.money import MenuMoney, decimal_parse, price_parse
 from stores.models import Merchant, Store
-from stores.templatetags.money import money
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
-MAX_PRICE_DIGITS = 9  # Item.price must stay below 2**31 minor units
 
 
 # --- money ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MenuMoney:
-    """How the editor shows and reads item prices.
-
-    A merchant's menu is shared by its stores and `Item.price` is in minor units, read in each
-    store's own currency (see `catalogs.publishing.builder`). The editor shows prices in the
-    currency of the merchant's stores when they all use the same one, and as plain decimals
-    (with the first store's number of decimal places) when they differ.
-    """
-
-    currency: str | None  # None: the stores use different currencies (or there is no store)
-    digits: int
-    currencies: tuple[str, ...] = ()
-
-    def show(self, minor: int) -> str:
-        if self.currency:
-            return money(minor, self.currency)
-        return f"{Decimal(minor).scaleb(-self.digits):.{self.digits}f}"
-
-    def to_major(self, minor: int) -> Decimal:
-        return Decimal(minor).scaleb(-self.digits)
-
-    def to_minor(self, major: Decimal) -> int:
-        """Major units (14.5) to minor units (1450), rounded half up to the minor unit."""
-        return int(major.scaleb(self.digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-    @property
-    def note(self) -> str:
-        if self.currency:
-            return f"Prices are in {self.currency}."
-        if self.currencies:
-            return (
-                f"Your stores use different currencies ({', '.join(self.currencies)}): a price "
-                "is read in each store's own currency (14.50 is 14.50 in every store)."
-            )
-        return "Prices are read in the currency of each store."
-
-
-def menu_money(merchant: Merchant) -> MenuMoney:
-    """The one place that decides how the editor shows a merchant's prices."""
-    currencies = list(
-        Store.objects.filter(merchant=merchant).order_by("pk").values_list("currency", flat=True)
-    )
-    distinct = tuple(dict.fromkeys(currencies))
-    if len(distinct) == 1:
-        return MenuMoney(
-            currency=distinct[0], digits=minor_digits(distinct[0]), currencies=distinct
-        )
-    digits = minor_digits(currencies[0]) if currencies else 2
-    return MenuMoney(currency=None, digits=digits, currencies=distinct)
-
-
-class PriceField(forms.DecimalField):
-    """A price typed in major units (14.50); `MenuMoney.to_minor` turns it into minor units."""
+class PriceField(forms.CharField):
+    """A price typed in major units (14.50), cleaned to minor units (1450) by `portal.money`:
+    the same rules as every other door (no exponent or sign, the currency's decimal places,
+    at most `portal.money.MAX_PRICE_MINOR`)."""
 
     def __init__(self, *, menu_money: MenuMoney, **kwargs):
-        digits = menu_money.digits
-        kwargs.setdefault("min_value", Decimal(0))
-        kwargs.setdefault("max_digits", MAX_PRICE_DIGITS)
-        kwargs.setdefault("decimal_places", digits)
+        self.menu_money = menu_money
         kwargs.setdefault(
             "label", f"Price ({menu_money.currency})" if menu_money.currency else "Price"
         )
@@ -92,20 +37,23 @@ class PriceField(forms.DecimalField):
             "widget",
             forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 10}),
         )
+        kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
-        self.error_messages = {
-            **self.error_messages,
-            "required": "Enter a price (0 for free).",
-            "invalid": "Enter a price as a number, like 14.50.",
-            "min_value": "A price cannot be negative.",
-            "max_decimal_places": (
-                f"Use at most {digits} decimal place{'s' if digits != 1 else ''}."
-                if digits
-                else "This currency has no decimal places."
-            ),
-            "max_digits": "That price is too large.",
-            "max_whole_digits": "That price is too large.",
-        }
+        self.error_messages = {**self.error_messages, "required": "Enter a price (0 for free)."}
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.menu_money.text(value)  # initial values are minor units
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return price_parse(text, self.menu_money)
+        except PortalError as exc:
+            raise forms.ValidationError(exc.message, code="invalid") from None
 
 
 # --- catalogs -----------------------------------------------------------------------------------
@@ -337,7 +285,7 @@ class ItemForm(forms.Form):
 
     @property
     def price_minor(self) -> int:
-        return self.menu_money.to_minor(self.cleaned_data["price"])
+        return self.cleaned_data["price"]
 
 
 # --- modifier groups ------------------------------------------------------------------------------
@@ -410,11 +358,11 @@ class OptionCreateForm(forms.Form):
     def __init__(self, *args, menu_money: MenuMoney, **kwargs):
         super().__init__(*args, **kwargs)
         self.menu_money = menu_money
-        self.fields["price"] = PriceField(menu_money=menu_money, initial=Decimal(0))
+        self.fields["price"] = PriceField(menu_money=menu_money, initial=0)
 
     @property
     def price_minor(self) -> int:
-        return self.menu_money.to_minor(self.cleaned_data["price"])
+        return self.cleaned_data["price"]
 
 
 # --- bulk price change ------------------------------------------------------------------------
@@ -435,17 +383,12 @@ class BulkPriceForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how to change the prices."},
     )
-    value = forms.DecimalField(
+    value = forms.CharField(
         label="By",
-        max_digits=12,
-        min_value=Decimal("0.000001"),
+        max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="A percentage (10 for 10 %) or an amount in major units (0.50).",
-        error_messages={
-            "required": "Enter how much to change the prices by.",
-            "invalid": "Enter a number, like 10 or 0.50.",
-            "min_value": "Enter a number above zero.",
-        },
+        error_messages={"required": "Enter how much to change the prices by."},
     )
 
     def __init__(self, *args, menu_money: MenuMoney, **kwargs):
@@ -457,6 +400,15 @@ class BulkPriceForm(forms.Form):
             ].help_text = (
                 f"A percentage (10 for 10 %) or an amount in {menu_money.currency} (0.50)."
             )
+
+    def clean_value(self) -> Decimal:
+        try:
+            value = decimal_parse(self.cleaned_data["value"], field="value")
+        except PortalError:
+            raise forms.ValidationError("Enter a number, like 10 or 0.50.") from None
+        if value <= 0:
+            raise forms.ValidationError("Enter a number above zero.")
+        return value
 
     def clean(self):
         cleaned = super().clean()

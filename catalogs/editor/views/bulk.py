@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
 from catalogs.editor import services
-from catalogs.editor.forms import BulkPriceForm, menu_money
+from catalogs.editor.forms import BulkPriceForm
 from catalogs.editor.views.common import (
     TEMPLATES,
     editor_required,
@@ -18,6 +18,8 @@ from catalogs.editor.views.common import (
     get_items_for_user,
 )
 from catalogs.models import Item
+from portal.exceptions import PortalError
+from portal.money import menu_money
 
 
 def _fingerprint(items: list[Item], form: BulkPriceForm) -> str:
@@ -89,7 +91,7 @@ def bulk_price(request: HttpRequest) -> HttpResponse:
         return render(request, f"{TEMPLATES}/bulk_price.html", context, status=409)
     try:
         changed = len(services.prices_bulk_change(items=items, **change, user=request.user))
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, PortalError) as exc:
         form.add_error(None, error_messages(exc))
         return render(request, f"{TEMPLATES}/bulk_price.html", context, status=400)
     messages.success(

@@ -27,6 +27,7 @@ from catalogs.editor.views.sections import sections_effects
 from catalogs.models import Catalog
 from catalogs.publishing import services as publishing_services
 from catalogs.selectors import entity_problems_list, section_tree_get, store_catalog_ids_get
+from portal.exceptions import PortalError
 from stores.models import Store
 
 
@@ -58,7 +59,7 @@ def _catalog_page(request: HttpRequest, catalog: Catalog | None) -> HttpResponse
                     stores=data["stores"],
                     user=request.user,
                 )
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, PortalError) as exc:
                 service_errors(form, exc)
             else:
                 messages.success(request, f"Catalog “{catalog.name}” saved.")

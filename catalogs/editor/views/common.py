@@ -5,16 +5,18 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from catalogs.editor.forms import MenuMoney
 from catalogs.models import Catalog, Item, ModifierGroup, Section
+from portal.exceptions import PortalError
+from portal.money import MenuMoney
+from stores.access import Action, membership_get
 from stores.models import Membership, Merchant
-from stores.views import get_membership
 
 TEMPLATES = "catalogs/editor"
 DIRECTIONS = ("up", "down")
@@ -24,14 +26,11 @@ DIRECTIONS = ("up", "down")
 
 
 def require_editor(request: HttpRequest) -> Membership:
-    membership = get_membership(request)
-    if not membership.can_edit_stores:
-        raise Http404("Only owners and managers can edit the menu.")
-    return membership
+    return membership_get(request, Action.EDIT_MENU)
 
 
 def editor_required(view):
-    """Logged in, and an owner or manager of the merchant they work on (else 404)."""
+    """Logged in, and an owner or manager of the merchant they work on (else a 403 page)."""
 
     @login_required
     @functools.wraps(view)
@@ -44,23 +43,23 @@ def editor_required(view):
 
 def get_catalog_for_user(request: HttpRequest, public_id) -> Catalog:
     return get_object_or_404(
-        Catalog, merchant=get_membership(request).merchant, public_id=public_id
+        Catalog, merchant=membership_get(request).merchant, public_id=public_id
     )
 
 
 def get_section_for_user(request: HttpRequest, public_id) -> Section:
     return get_object_or_404(
-        Section, merchant=get_membership(request).merchant, public_id=public_id
+        Section, merchant=membership_get(request).merchant, public_id=public_id
     )
 
 
 def get_item_for_user(request: HttpRequest, public_id) -> Item:
-    return get_object_or_404(Item, merchant=get_membership(request).merchant, public_id=public_id)
+    return get_object_or_404(Item, merchant=membership_get(request).merchant, public_id=public_id)
 
 
 def get_group_for_user(request: HttpRequest, public_id) -> ModifierGroup:
     return get_object_or_404(
-        ModifierGroup, merchant=get_membership(request).merchant, public_id=public_id
+        ModifierGroup, merchant=membership_get(request).merchant, public_id=public_id
     )
 
 
@@ -69,14 +68,14 @@ def get_items_for_user(request: HttpRequest, values: list[str]) -> list[Item]:
     wanted: list[uuid.UUID] = []
     for value in values:
         try:
-            wanted.append(uuid.UUID(str(value)))
-        except ValueError:
+            wanted.append(forms.UUIDField().clean(str(value)))
+        except ValidationError:
             raise Http404("No such item.") from None
     wanted = list(dict.fromkeys(wanted))
     found = {
         item.public_id: item
         for item in Item.objects.filter(
-            merchant=get_membership(request).merchant, public_id__in=wanted
+            merchant=membership_get(request).merchant, public_id__in=wanted
         )
     }
     if len(found) != len(wanted):
@@ -102,7 +101,9 @@ def overview_url(anchor: str = "") -> str:
 
 def service_errors(form, exc: Exception) -> None:
     """A service refused (model validation or a rule): show it next to the field it names."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+    if isinstance(exc, PortalError):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
     elif isinstance(exc, ValidationError):
@@ -112,6 +113,8 @@ def service_errors(form, exc: Exception) -> None:
 
 
 def error_messages(exc: Exception) -> list[str]:
+    if isinstance(exc, PortalError):
+        return [exc.message]
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from catalogs import services
 from catalogs.editor import services as editor_services
-from catalogs.editor.forms import GroupForm, OptionAddForm, OptionCreateForm, menu_money
+from catalogs.editor.forms import GroupForm, OptionAddForm, OptionCreateForm
 from catalogs.editor.views.common import (
     DIRECTIONS,
     TEMPLATES,
@@ -27,6 +27,8 @@ from catalogs.editor.views.common import (
 )
 from catalogs.models import Item, ModifierGroup
 from catalogs.selectors import entity_problems_list, group_options_list
+from portal.exceptions import PortalError
+from portal.money import menu_money
 
 
 @editor_required
@@ -52,7 +54,7 @@ def _group_page(request: HttpRequest, group: ModifierGroup | None, **option_form
                     group = services.group_create(merchant=merchant, user=request.user, **data)
                 else:
                     group = services.group_update(group=group, user=request.user, **data)
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, PortalError) as exc:
                 service_errors(form, exc)
             else:
                 if creating:
@@ -170,7 +172,7 @@ def group_option_create(request: HttpRequest, public_id) -> HttpResponse:
                 price=form.price_minor,
                 user=request.user,
             )
-        except (ValidationError, ValueError) as exc:
+        except (ValidationError, PortalError) as exc:
             service_errors(form, exc)
         else:
             return _group_options_response(request, group)

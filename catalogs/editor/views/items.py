@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from catalogs import services
 from catalogs.editor import services as editor_services
-from catalogs.editor.forms import ItemForm, menu_money
+from catalogs.editor.forms import ItemForm
 from catalogs.editor.views.common import (
     DIRECTIONS,
     TEMPLATES,
@@ -27,13 +27,16 @@ from catalogs.editor.views.common import (
     service_errors,
     wants_partial,
 )
-from catalogs.models import Item, ModifierGroup, SectionItem
+from catalogs.models import Item, ModifierGroup
 from catalogs.selectors import (
     entity_problems_list,
     group_label,
     item_groups_list,
+    item_sections_list,
     section_tree_get,
 )
+from portal.exceptions import PortalError
+from portal.money import menu_money
 from stores.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -81,14 +84,12 @@ def _item_page(request: HttpRequest, item: Item | None) -> HttpResponse:
                     remove_image=bool(data["remove_image"]),
                     user=request.user,
                 )
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, PortalError) as exc:
                 service_errors(form, exc)
             else:
                 messages.success(request, f"“{item.name}” saved.")
-                first = SectionItem.objects.filter(item=item).select_related("section").first()
-                return redirect(
-                    overview_url(f"section-{first.section.public_id}" if first else "unlisted")
-                )
+                first = next(iter(item_sections_list(item=item)), None)
+                return redirect(overview_url(f"section-{first.public_id}" if first else "unlisted"))
         messages.error(request, "Please correct the highlighted fields.")
         status = 400
     elif item is None:
@@ -100,13 +101,8 @@ def _item_page(request: HttpRequest, item: Item | None) -> HttpResponse:
             initial={
                 "name": item.name,
                 "description": item.description,
-                "price": money.to_major(item.price),
-                "sections": [
-                    str(pid)
-                    for pid in SectionItem.objects.filter(item=item).values_list(
-                        "section__public_id", flat=True
-                    )
-                ],
+                "price": item.price,
+                "sections": [str(s.public_id) for s in item_sections_list(item=item)],
                 "groups": [str(g.public_id) for g in item_groups_list(item=item)],
             },
             **kwargs,
@@ -158,7 +154,7 @@ def item_duplicate(request: HttpRequest, public_id) -> HttpResponse:
     item = get_item_for_user(request, public_id)
     try:
         copy = editor_services.item_duplicate(item=item, user=request.user)
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, PortalError) as exc:
         logger.info("item %s not duplicated: %s", item.public_id, exc)
         messages.error(request, f"Could not copy “{item.name}”: {'; '.join(error_messages(exc))}")
         return redirect("menu:item-edit", public_id=item.public_id)
@@ -176,10 +172,7 @@ def item_delete(request: HttpRequest, public_id) -> HttpResponse:
         return redirect("menu:overview")
     _, sections = section_tree_get(merchant=request.membership.merchant)
     paths = {s.pk: s.path for s in sections}
-    places = [
-        paths.get(pk, "?")
-        for pk in SectionItem.objects.filter(item=item).values_list("section_id", flat=True)
-    ]
+    places = [paths.get(section.pk, "?") for section in item_sections_list(item=item)]
     option_of = list(ModifierGroup.objects.filter(group_options__item=item).order_by("name"))
     own_groups = item_groups_list(item=item)
     effects = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalogs.editor.forms import menu_money
 from catalogs.editor.views.common import TEMPLATES, editor_required, wants_partial
 from catalogs.selectors import menu_tree_get
+from portal.money import menu_money
 
 
 def overview_context(request: HttpRequest, q: str = "") -> dict:

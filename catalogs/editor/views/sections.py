@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from catalogs import services
 from catalogs.editor import services as editor_services
-from catalogs.editor.forms import OptionAddForm, SectionForm, menu_money
+from catalogs.editor.forms import OptionAddForm, SectionForm
 from catalogs.editor.views.common import (
     DIRECTIONS,
     TEMPLATES,
@@ -28,8 +26,15 @@ from catalogs.editor.views.common import (
     wants_partial,
 )
 from catalogs.editor.views.overview import render_menu_body
-from catalogs.models import Catalog, Section, SectionItem
-from catalogs.selectors import entity_problems_list, section_items_list, section_tree_get
+from catalogs.models import Catalog, Section
+from catalogs.selectors import (
+    entity_problems_list,
+    items_places_get,
+    section_items_list,
+    section_tree_get,
+)
+from portal.exceptions import PortalError
+from portal.money import menu_money
 from stores.models import Merchant
 
 
@@ -87,7 +92,7 @@ def _section_page(request: HttpRequest, section: Section | None) -> HttpResponse
                     parent=place if isinstance(place, Section) else None,
                     user=request.user,
                 )
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, PortalError) as exc:
                 service_errors(form, exc)
             else:
                 messages.success(request, f"Section “{section.name}” saved.")
@@ -244,11 +249,7 @@ def sections_effects(gone: list[Section]) -> list[str]:
         + "."
     ]
     gone_pks = {s.pk for s in gone}
-    places: dict[int, set[int]] = defaultdict(set)
-    for item_id, section_id in SectionItem.objects.filter(
-        item__section_items__section__in=gone_pks
-    ).values_list("item_id", "section_id"):
-        places[item_id].add(section_id)
+    places = items_places_get(section_ids=gone_pks)
     if places:
         stranded = [pk for pk, where in places.items() if where <= gone_pks]
         text = (
