@@ -3,11 +3,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
@@ -413,9 +415,22 @@ def partner_webhooks(catalogset):
     server.server_close()
 
 
+# A Wednesday, 12:00 in New York: the example CatalogSet's Lunch & Dinner catalog is open, and
+# Gett only orders from catalogs open now (REFERENCE §17.4).
+NEW_YORK_LUNCHTIME = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def live_store(store, partner_webhooks, catalogset) -> SandboxStore:
-    """The Pizza Roma store, wired to the test partner, selling from the example CatalogSet."""
+def live_store(store, partner_webhooks, catalogset):
+    """The Pizza Roma store, wired to the test partner, selling from the example CatalogSet, at
+    lunchtime (the clock ticks on from there)."""
+    traveller = time_machine.travel(NEW_YORK_LUNCHTIME, tick=True)
+    traveller.start()
+    yield _wire(store, partner_webhooks, catalogset)
+    traveller.stop()
+
+
+def _wire(store, partner_webhooks, catalogset) -> SandboxStore:
     store.webhook_url = partner_webhooks.webhook_url
     store.save(update_fields=["webhook_url"])
     partner_webhooks.store_id = str(store.store_id)

@@ -1,6 +1,7 @@
 """The carts test orders send: random, seeded, always valid against the menu (REFERENCE §17)."""
 
 import random
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -258,3 +259,55 @@ def test_subtotal_multiplies_nested_option_prices_by_their_quantities(nested_men
 def test_subtotal_refuses_an_item_the_menu_does_not_have(catalogset):
     with pytest.raises(ValueError, match="not in the CatalogSet"):
         carts.cart_subtotal(catalogset, [{"itemId": "nope", "quantity": 1}])
+
+
+# --- opening hours (REFERENCE §17.4) ----------------------------------------------------------
+
+# The example's Lunch & Dinner is open 11:00-22:00 every day; Late Night is Friday 22:00-24:00
+# and Saturday 00:00-02:00 (a window across midnight, split in two).
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0)
+FRIDAY_LATE = datetime(2026, 11, 27, 23, 30)
+SATURDAY_EARLY = datetime(2026, 11, 28, 1, 59)
+TUESDAY_NIGHT = datetime(2026, 11, 24, 23, 0)
+
+
+@pytest.mark.parametrize(
+    ("at", "open_names"),
+    [
+        (WEDNESDAY_NOON, ["Lunch & Dinner"]),
+        (datetime(2026, 11, 25, 11, 0), ["Lunch & Dinner"]),
+        (datetime(2026, 11, 25, 22, 0), []),  # the end is not inside the window
+        (FRIDAY_LATE, ["Late Night"]),  # an end of 00:00:00 is the end of the day
+        (SATURDAY_EARLY, ["Late Night"]),
+        (TUESDAY_NIGHT, []),
+    ],
+)
+def test_catalogs_are_open_only_inside_their_windows(at, open_names):
+    document = load_payload("catalogset.example.json")
+
+    found = [c["name"] for c in document["catalogs"].values() if carts.catalog_open_at(c, at)]
+
+    assert found == open_names
+
+
+def test_a_catalog_without_availability_is_never_open():
+    assert not carts.catalog_open_at({"catalogId": "c", "availability": None}, WEDNESDAY_NOON)
+    assert not carts.catalog_open_at({"catalogId": "c"}, WEDNESDAY_NOON)
+
+
+def test_carts_hold_only_items_of_catalogs_open_now():
+    document = load_payload("catalogset.example.json")
+    lunch = set(carts.reachable_item_ids(document, at=WEDNESDAY_NOON))
+    late = set(carts.reachable_item_ids(document, at=FRIDAY_LATE))
+    assert lunch and late and lunch != late
+
+    for seed in range(50):
+        lines = carts.line_items_build(document, rng=random.Random(seed), at=FRIDAY_LATE)
+        assert {line["itemId"] for line in lines} <= late
+
+
+def test_no_cart_is_built_while_every_catalog_is_closed():
+    document = load_payload("catalogset.example.json")
+
+    with pytest.raises(carts.CartError, match=r"No catalog .* is open now \(Tuesday 23:00"):
+        carts.line_items_build(document, rng=random.Random(1), at=TUESDAY_NIGHT)

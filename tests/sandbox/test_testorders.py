@@ -3,9 +3,11 @@
 import json
 import socket
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -427,3 +429,15 @@ def test_connection_refused_is_recorded(live_store, enqueued, django_capture_on_
     assert (call.response_status, call.error) == (None, "Connection refused.")
     assert call.url == f"http://127.0.0.1:{port}/webhooks/gett/validateOrder"
     assert enqueued == []
+
+
+def test_start_refuses_while_every_catalog_is_closed(live_store):
+    # Tuesday 23:00 in New York: the example's Lunch & Dinner closed at 22:00, Late Night is for
+    # Friday and Saturday. Gett shows the store as closed, so it sends no order (REFERENCE §17.4).
+    with time_machine.travel(datetime(2026, 11, 25, 4, 0, tzinfo=UTC), tick=False):
+        with pytest.raises(Problem) as caught:
+            start(live_store)
+
+    assert caught.value.error_code == "CONFLICT"
+    assert "No catalog on the accepted menu is open now (Tuesday 23:00" in caught.value.detail
+    assert not SandboxTestOrder.objects.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -23,6 +24,9 @@ EXTRA_CHANCE = 0.3
 INSTRUCTIONS_CHANCE = 0.25
 TIPS = (0.0, 1.0, 2.0, 2.5, 3.0, 5.0)
 CENT = Decimal("0.01")
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MIDNIGHT = time(0)
 
 INSTRUCTIONS = ("No onions", "Extra napkins, please", "Well done", "Sauce on the side", "No ice")
 FIRST_NAMES = ("Dana", "Luis", "Priya", "Tom", "Amara", "Kenji", "Sofia", "Noah")
@@ -56,11 +60,32 @@ def group_limits(group: dict[str, Any]) -> tuple[int, int | None]:
     return count("minSelections", "minimumAllowed") or 0, count("maxSelections", "maximumAllowed")
 
 
-def reachable_item_ids(document: dict[str, Any]) -> list[str]:
+def catalog_open_at(catalog: dict[str, Any], local: datetime) -> bool:
+    """Whether a catalog's availability windows contain `local`, the store's own time.
+
+    REFERENCE §17.4: no window means never open (fail-closed); an `end` of 00:00:00 is the end
+    of the day; windows never cross midnight (Gett makes partners split them).
+    """
+    day, now = DAYS[local.weekday()], local.time()
+    for window in catalog.get("availability") or []:
+        if not isinstance(window, dict) or window.get("dayOfWeek") != day:
+            continue
+        try:
+            start, end = time.fromisoformat(window["start"]), time.fromisoformat(window["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start <= now and (end == MIDNIGHT or now < end):
+            return True
+    return False
+
+
+def reachable_item_ids(document: dict[str, Any], *, at: datetime | None = None) -> list[str]:
     """Items a consumer can put in the cart: those in sections reached from a catalog.
 
-    Modifier options reachable only through groups are not sold on their own (REFERENCE §17.7.9).
-    Sections are followed recursively with a visited set (REFERENCE §17.2).
+    With `at` (the store's local time), only catalogs open then count: Gett shows a catalog
+    only during its availability windows (REFERENCE §17.4), so nothing else can be ordered.
+    Modifier options reachable only through groups are not sold on their own (REFERENCE
+    §17.7.9). Sections are followed recursively with a visited set (REFERENCE §17.2).
     """
     sections = document.get("sections") or {}
     items = document.get("items") or {}
@@ -79,15 +104,27 @@ def reachable_item_ids(document: dict[str, Any]) -> list[str]:
             visit(child_id)
 
     for catalog in (document.get("catalogs") or {}).values():
+        if at is not None and not catalog_open_at(catalog, at):
+            continue
         for section_id in catalog.get("sectionIds") or []:
             visit(section_id)
     return list(found)
 
 
-def line_items_build(document: dict[str, Any], *, rng: random.Random) -> list[dict[str, Any]]:
-    """1 to MAX_LINES line items, each with a valid modifier selection. Raises CartError."""
+def line_items_build(
+    document: dict[str, Any], *, rng: random.Random, at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """1 to MAX_LINES line items, each with a valid modifier selection. Raises CartError.
+
+    `at`: the store's local time; only catalogs open then are ordered from.
+    """
     items = document.get("items") or {}
-    candidates = reachable_item_ids(document)
+    candidates = reachable_item_ids(document, at=at)
+    if not candidates and at is not None and reachable_item_ids(document):
+        raise CartError(
+            f"No catalog on the accepted menu is open now ({at:%A %H:%M} store time): Gett shows "
+            "the store as closed and sends it no orders. Try again during its opening hours."
+        )
     if not candidates:
         raise CartError("The accepted menu has no item in any section: there is nothing to order.")
     wanted = rng.randint(1, min(MAX_LINES, len(candidates)))
@@ -193,7 +230,7 @@ def required_group_ids(document: dict[str, Any], item_id: str) -> list[str]:
 
 
 def line_missing_required_choice(
-    document: dict[str, Any], *, rng: random.Random
+    document: dict[str, Any], *, rng: random.Random, at: datetime | None = None
 ) -> tuple[dict[str, Any], str] | None:
     """A line for an item on sale with one required group's selection left out, and that group.
 
@@ -201,7 +238,8 @@ def line_missing_required_choice(
     selection (MODIFIER_REQUIRED). None when no item on sale has a required group.
     """
     items = document.get("items") or {}
-    candidates = [i for i in reachable_item_ids(document) if required_group_ids(document, i)]
+    reachable = reachable_item_ids(document, at=at)
+    candidates = [i for i in reachable if required_group_ids(document, i)]
     rng.shuffle(candidates)
     for item_id in candidates:
         try:
@@ -248,11 +286,15 @@ def order_body_build(
     store_id: str,
     fulfillment_types: Sequence[str],
     rng: random.Random,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A validateOrder request body: cart, fulfillment, customer and the consumer's tip."""
+    """A validateOrder request body: cart, fulfillment, customer and the consumer's tip.
+
+    `at`: the store's local time; only catalogs open then are ordered from (None: all).
+    """
     if not fulfillment_types:
         raise CartError("The store allows neither delivery nor pickup.")
-    line_items = line_items_build(document, rng=rng)
+    line_items = line_items_build(document, rng=rng, at=at)
     fulfillment_type = rng.choice(list(fulfillment_types))
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     body: dict[str, Any] = {

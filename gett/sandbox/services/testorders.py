@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -189,16 +190,21 @@ def test_order_start(
     rng = random.Random(seed)
     allowed = {"delivery": store.delivery_allowed, "pickup": store.pickup_allowed}
     fulfillment_types = [kind for kind, ok in allowed.items() if ok]
+    local_now = timezone.now().astimezone(_store_zone(store))
     try:
         body = carts.order_body_build(
-            document, store_id=str(store.store_id), fulfillment_types=fulfillment_types, rng=rng
+            document,
+            store_id=str(store.store_id),
+            fulfillment_types=fulfillment_types,
+            rng=rng,
+            at=local_now,
         )
     except carts.CartError as exc:
         raise Problem("CONFLICT", str(exc)) from None
 
     not_applicable = ""
     if scenario == Scenario.MISSING_MODIFIER:
-        found = carts.line_missing_required_choice(document, rng=rng)
+        found = carts.line_missing_required_choice(document, rng=rng, at=local_now)
         if found is None:
             not_applicable = (
                 "Not applicable: the menu has no required group (no item on sale has a modifier "
@@ -234,6 +240,13 @@ def test_order_start(
     transaction.on_commit(lambda: _schedule(test_order.pk, countdown=0))
     logger.info("sandbox test order %s (%s) queued", test_order.pk, scenario)
     return test_order
+
+
+def _store_zone(store: SandboxStore) -> ZoneInfo:
+    try:
+        return ZoneInfo(store.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
 
 
 def conflicting_cart(body: dict[str, Any]) -> dict[str, Any]:
