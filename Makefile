@@ -55,7 +55,7 @@ check-deploy: install
 
 # Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database.
 bench: install
-	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu && DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.webhooks
 
 clean:
 	rm -rf .run staticfiles

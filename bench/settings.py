@@ -15,3 +15,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     }
 
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+
+# The webhook benchmark (bench/webhooks.py) serves the portal plus a bare baseline view from a
+# gunicorn child process, pointed at the database the benchmark created (BENCH_DATABASE_NAME).
+ROOT_URLCONF = "bench.urls"
+if os.environ.get("BENCH_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["BENCH_DATABASE_NAME"]  # noqa: F405
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+        # Writers queue for the lock instead of failing when a read turns into a write.
+        DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"  # noqa: F405
