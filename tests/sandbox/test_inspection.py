@@ -328,3 +328,28 @@ def test_forms_need_a_csrf_token_and_a_post(admin_user, live_store):
     assert (send.status_code, arm.status_code) == (403, 403)
     assert client.get(reverse("sandbox:inspect-fault-clear")).status_code == 405
     assert not SandboxTestOrder.objects.exists() and not SandboxFault.objects.exists()
+
+
+def test_overview_offers_every_scenario(admin_client, live_store):
+    page = admin_client.get(OVERVIEW).content.decode()
+
+    for value, label in SandboxTestOrder.Scenario.choices:
+        if value != "valid":
+            assert f'name="scenario" value="{value}">{label}</button>' in page
+
+
+def test_a_not_applicable_test_order_says_it_was_not_sent(admin_client, live_store, catalogset):
+    for group in catalogset["modifierGroups"].values():
+        group["minSelections"] = group["minimumAllowed"] = 0
+    services.catalogset_seed(partner_store_id=live_store.partner_store_id, document=catalogset)
+    test_order = services.test_order_start(store=live_store, scenario="missing_modifier")
+
+    page = admin_client.get(
+        reverse("sandbox:inspect-test-order", args=[test_order.pk])
+    ).content.decode()
+    overview = admin_client.get(OVERVIEW).content.decode()
+
+    assert "Not sent: this menu cannot express the scenario" in page
+    assert "Not applicable: the menu has no required group" in page
+    assert "hx-trigger" not in page  # finished: the page does not refresh itself
+    assert "Not applicable" in overview

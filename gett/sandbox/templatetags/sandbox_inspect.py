@@ -17,6 +17,7 @@ OUTCOME_BADGES = {
     "placed": "badge-delivered",
     "rejected": "badge-sandbox-warn",
     "failed": "badge-failed",
+    "not_applicable": "badge-none",
 }
 
 
