@@ -219,13 +219,22 @@ def api_token_revoke(*, user: AbstractBaseUser) -> None:
 
 # --- test orders (sandbox only) ----------------------------------------------------------------
 
+# What the Gett sandbox can send (its SandboxTestOrder.Scenario), in the words merchants read.
 TEST_ORDER_SCENARIOS = {
     "valid": "A valid order",
+    "short_paths": "A valid order to /validate and /place",
     "unknown_item": "An item that is not on the menu",
+    "missing_modifier": "A required choice left out",
+    "unknown_store": "An order for another store",
     "wrong_total": "A wrong total at placement",
     "repeated_place": "The same order placed twice",
+    "concurrent_place": "The same order placed twice at once",
+    "conflicting_repeat": "The same order id with another cart",
     "bad_signature": "A bad signature",
+    "tampered_body": "A body changed after signing",
+    "missing_signature": "No signature",
     "stale_timestamp": "A stale timestamp",
+    "malformed_json": "A body that is not JSON",
 }
 
 
