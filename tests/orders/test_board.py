@@ -368,3 +368,10 @@ def test_the_kitchen_ticket_has_big_items_and_no_navigation(kitchen, order):
     assert "!! No onions" in text
     assert "topbar" not in text and "Log out" not in text
     assert "css/ticket.css" in text
+
+
+def test_the_store_page_links_to_the_board_with_the_new_order_count(kitchen, order, shop):
+    page = kitchen.get(reverse("stores:detail", args=[shop.public_id]))
+
+    assert f'href="{board_url(shop)}">Orders: 1 new</a>' in page.text
+    assert 'href="/orders/">Orders</a>' in page.text  # the top bar
