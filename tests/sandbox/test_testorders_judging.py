@@ -471,3 +471,9 @@ def test_a_problem_that_breaks_the_spec_is_reported():
     )
 
     assert found[0].startswith("the reply does not match ProblemDetails ($.status: '400' is not")
+
+
+def test_the_store_page_offers_every_scenario_the_sandbox_can_send():
+    from stores.services import TEST_ORDER_SCENARIOS
+
+    assert set(TEST_ORDER_SCENARIOS) == set(Scenario.values)
