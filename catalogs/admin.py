@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
 from catalogs.models import (
@@ -19,6 +21,8 @@ from catalogs.models import (
 )
 from catalogs.publishing import services
 from catalogs.publishing.storage import CatalogStorageError
+from catalogs.services import windows_check
+from portal.exceptions import PortalError
 from stores.models import Store
 
 
@@ -74,8 +78,27 @@ class MenuModelAdmin(admin.ModelAdmin):
 # --- catalogs -------------------------------------------------------------------------------
 
 
+class AvailabilityWindowFormSet(BaseInlineFormSet):
+    """The catalog's hours obey the same rule as in the editor (`windows_check`)."""
+
+    def clean(self):
+        super().clean()
+        windows = [
+            (form.cleaned_data["weekday"], form.cleaned_data["start"], form.cleaned_data["end"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and {"weekday", "start", "end"} <= set(form.cleaned_data)
+        ]
+        try:
+            windows_check(windows)
+        except PortalError as exc:
+            raise ValidationError(exc.message) from None
+
+
 class AvailabilityWindowInline(admin.TabularInline):
     model = AvailabilityWindow
+    formset = AvailabilityWindowFormSet
     fields = ("weekday", "start", "end")
     extra = 0
 

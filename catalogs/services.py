@@ -15,6 +15,7 @@ from django.core.files import File
 from django.db import transaction
 
 from catalogs.models import (
+    MIDNIGHT,
     AvailabilityWindow,
     Catalog,
     Item,
@@ -33,7 +34,13 @@ from catalogs.publishing.services import (
     stores_selling_item,
     stores_selling_section,
 )
+from portal.exceptions import PortalError
+from portal.money import price_check
 from stores.models import Merchant, Store
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY = 24 * 3600
+_WEEK = 7 * _DAY
 
 # --- catalogs -----------------------------------------------------------------------------------
 
@@ -92,13 +99,18 @@ def catalog_windows_set(
     user: AbstractBaseUser | None = None,
     trigger: str = Trigger.EDITOR,
 ) -> list[AvailabilityWindow]:
-    """Replace the catalog's opening hours with `windows`: (weekday 0=Monday, start, end)."""
+    """Replace the catalog's opening hours with `windows`: (weekday 0=Monday, start, end).
+
+    Windows that overlap or touch are refused (`windows_check`).
+    """
+    windows = list(windows)
     rows = [
         AvailabilityWindow(catalog=catalog, weekday=weekday, start=start, end=end)
         for weekday, start, end in windows
     ]
     for row in rows:
         row.full_clean()
+    windows_check(windows)
     catalog.windows.all().delete()
     AvailabilityWindow.objects.bulk_create(rows)
     menu_changed(stores=stores_selling_catalog(catalog), trigger=trigger, user=user)
@@ -237,7 +249,8 @@ def item_create(
     user: AbstractBaseUser | None = None,
     trigger: str = Trigger.EDITOR,
 ) -> Item:
-    """A new item; `price` in minor units (cents)."""
+    """A new item; `price` in minor units (cents), within `portal.money`'s bounds."""
+    price_check(price)
     item = Item(merchant=merchant, name=name, description=description, price=price)
     if image is not None:
         item.image = image
@@ -288,10 +301,8 @@ def item_price_set(
     user: AbstractBaseUser | None = None,
     trigger: str = Trigger.EDITOR,
 ) -> Item:
-    """New price in minor units (cents)."""
-    if price < 0:
-        raise ValueError("A price cannot be negative.")
-    item.price = price
+    """New price in minor units (cents), within `portal.money`'s bounds (PortalError)."""
+    item.price = price_check(price)
     item.save(update_fields=["price", "updated_at"])
     menu_changed(stores=stores_selling_item(item), trigger=trigger, user=user)
     return item
@@ -395,6 +406,49 @@ def group_options_set(
         [ModifierOption(group=group, item=item, position=i) for i, item in enumerate(items)]
     )
     menu_changed(stores=stores_for_merchant(group.merchant_id), trigger=trigger, user=user)
+
+
+# --- opening hours ----------------------------------------------------------------------------
+
+
+def windows_check(windows: Iterable[tuple[int, time, time]]) -> None:
+    """Refuse opening hours whose windows overlap or touch (Mon 10–14 and Mon 12–16, or
+    Mon 10–14 and Mon 14–16): write them as one window instead. PortalError on "windows".
+
+    End 00:00 is the end of the day; a window whose start is after its end runs past midnight.
+    """
+    intervals = []
+    for weekday, start, end in windows:
+        begin = weekday * _DAY + _seconds(start)
+        if end == MIDNIGHT:
+            finish = (weekday + 1) * _DAY
+        elif start < end:
+            finish = weekday * _DAY + _seconds(end)
+        else:
+            finish = (weekday + 1) * _DAY + _seconds(end)
+        label = (
+            f"{WEEKDAYS[weekday]} {start:%H:%M}–{'24:00' if end == MIDNIGHT else f'{end:%H:%M}'}"
+        )
+        if finish > _WEEK:  # Sunday night into Monday
+            intervals += [(begin, _WEEK, label), (0, finish - _WEEK, label)]
+        else:
+            intervals.append((begin, finish, label))
+    intervals.sort()
+    for (_, first_end, first), (second_begin, _, second) in zip(
+        intervals, intervals[1:], strict=False
+    ):
+        if second_begin <= first_end and first != second:
+            raise PortalError(
+                f"{first} and {second} overlap or touch. Make them one window, e.g. from the "
+                "first opening to the last closing.",
+                field="windows",
+            )
+        if second_begin <= first_end:
+            raise PortalError(f"{first} is there twice.", field="windows")
+
+
+def _seconds(value: time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from datetime import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
@@ -45,6 +44,8 @@ from catalogs.services import (
     section_update,
     store_catalogs_set,
 )
+from portal.exceptions import PortalError
+from portal.money import MAX_PRICE_MINOR
 from stores.models import Merchant, Store
 
 # --- editor writes (several of the services above, one transaction each) -------------------------
@@ -88,7 +89,7 @@ def catalog_stores_set(
 
     A store without choices sells every catalog; a store that ends up selling every catalog
     goes back to "no choices" (so it also sells catalogs added later). A store cannot stop
-    selling its only catalog (ValidationError on "stores").
+    selling its only catalog (PortalError on "stores").
     """
     by_pk = {c.pk: c for c in Catalog.objects.filter(merchant_id=catalog.merchant_id)}
     all_ids = set(by_pk)
@@ -100,11 +101,10 @@ def catalog_stores_set(
             continue
         new = current | {catalog.pk} if store.pk in wanted_pks else current - {catalog.pk}
         if not new:
-            raise ValidationError(
-                {
-                    "stores": f"{store.name} sells only this catalog, so it must keep selling it. "
-                    "To stop a store's orders, pause the store instead."
-                }
+            raise PortalError(
+                f"{store.name} sells only this catalog, so it must keep selling it. "
+                "To stop a store's orders, pause the store instead.",
+                field="stores",
             )
         sold = [] if new == all_ids else [by_pk[pk] for pk in sorted(new)]
         store_catalogs_set(store=store, catalogs=sold, user=user, trigger=trigger)
@@ -351,8 +351,9 @@ def prices_bulk_change(
 ) -> list[Item]:
     """Apply `price_after_change` to each item, all or none; returns the items that changed.
 
-    Refuses (ValidationError, nothing changed) when any price would go below zero. The publish
-    debounce makes the whole change one publish per store.
+    Refuses (PortalError, nothing changed) when any price would go below zero or above
+    `portal.money.MAX_PRICE_MINOR`. The publish debounce makes the whole change one publish per
+    store.
     """
     new_prices = [
         (item, price_after_change(price=item.price, change=change, value=value, digits=digits))
@@ -361,7 +362,12 @@ def prices_bulk_change(
     below_zero = [item for item, new in new_prices if new < 0]
     if below_zero:
         names = ", ".join(item.name for item in below_zero)
-        raise ValidationError(f"Prices cannot go below zero: {names}.")
+        raise PortalError(f"Prices cannot go below zero: {names}.")
+    too_high = [item for item, new in new_prices if new > MAX_PRICE_MINOR]
+    if too_high:
+        names = ", ".join(item.name for item in too_high[:10])
+        more = f" and {len(too_high) - 10} more" if len(too_high) > 10 else ""
+        raise PortalError(f"Prices cannot go above the highest price we accept: {names}{more}.")
     changed = []
     for item, new in new_prices:
         if new != item.price:

@@ -340,6 +340,22 @@ def test_edit_a_catalog_replaces_its_hours(owner_client, store, menu):
     assert "Sun all day" in text(owner_client.get(url("overview")))
 
 
+def test_overlapping_opening_hours_are_refused_with_a_clear_message(owner_client, store, menu):
+    before = list(menu.lunch.windows.values_list("weekday", "start", "end"))
+    data = hours_data(
+        [("0", "10:00", "14:00"), ("0", "12:00", "16:00")],
+        name="Lunch",
+        description="",
+        stores=[str(store.public_id)],
+    )
+
+    response = owner_client.post(url("catalog-edit", menu.lunch.public_id), data)
+
+    assert response.status_code == 400
+    assert "Monday 10:00–14:00 and Monday 12:00–16:00 overlap or touch" in text(response)
+    assert list(menu.lunch.windows.values_list("weekday", "start", "end")) == before
+
+
 def test_catalog_errors_are_shown_next_to_the_fields(owner_client, store, menu):
     data = hours_data([("2", "10:00", "10:00"), ("", "09:00", "")], name="  ", stores=[])
 

@@ -10,6 +10,7 @@ from catalogs import services
 from catalogs.editor import services as editor_services
 from catalogs.models import Catalog, Item, Section, StoreCatalog, Trigger
 from catalogs.selectors import group_options_list, item_groups_list, section_items_list
+from portal.exceptions import PortalError
 from tests.factories import CatalogFactory, SectionFactory, StoreCatalogFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +73,20 @@ def test_prices_bulk_change_sets_the_new_prices_and_returns_the_changed_items(st
     ]
 
 
+def test_prices_bulk_change_above_the_maximum_price_changes_nothing(store, menu):
+    with pytest.raises(PortalError, match="above the highest price"):
+        editor_services.prices_bulk_change(
+            items=[menu.burger, menu.cola],
+            change="increase_amount",
+            value=Decimal("9999999999.99"),
+            digits=2,
+        )
+
+    assert [Item.objects.get(pk=i.pk).price for i in (menu.burger, menu.cola)] == [1450, 300]
+
+
 def test_prices_bulk_change_below_zero_changes_nothing(store, menu):
-    with pytest.raises(ValidationError, match="below zero: Cola"):
+    with pytest.raises(PortalError, match="below zero: Cola"):
         editor_services.prices_bulk_change(
             items=[menu.burger, menu.cola],
             change="decrease_amount",
@@ -284,10 +297,11 @@ def test_catalog_stores_set_back_to_every_catalog_means_no_choices(store, menu):
 def test_catalog_stores_set_refuses_to_leave_a_store_with_nothing(store, menu):
     StoreCatalogFactory(store=store, catalog=menu.late)
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(PortalError) as caught:
         editor_services.catalog_stores_set(catalog=menu.late, stores=[])
 
-    assert "sells only this catalog" in caught.value.message_dict["stores"][0]
+    assert caught.value.field == "stores"
+    assert "sells only this catalog" in caught.value.message
     assert [sc.catalog for sc in StoreCatalog.objects.filter(store=store)] == [menu.late]
 
 
@@ -312,7 +326,7 @@ def test_catalog_save_creates_a_catalog_with_hours_and_stores(store, menu):
 
 
 def test_a_failed_catalog_save_leaves_nothing_behind(store):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PortalError):
         editor_services.catalog_save(
             merchant=store.merchant,
             catalog=None,

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from catalogs import services
 from catalogs.models import AvailabilityWindow, Section, SectionItem, StoreCatalog, Trigger
 from catalogs.publishing.builder import catalog_build, catalog_validate
+from portal.exceptions import PortalError
 from tests.catalogs.menus import pid
 from tests.factories import (
     CatalogFactory,
@@ -134,6 +135,57 @@ def test_menus_do_not_mix_merchants(store):
     assert not SectionItem.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "windows",
+    [
+        [(0, time(10), time(14)), (0, time(12), time(16))],  # overlap
+        [(0, time(10), time(14)), (0, time(14), time(16))],  # touch
+        [(0, time(10), time(14)), (0, time(10), time(14))],  # twice
+        [(0, time(0), time(0)), (0, time(9), time(10))],  # inside a whole day
+        [(0, time(22), time(2)), (1, time(1), time(3))],  # past midnight into the next day
+        [(6, time(22), time(2)), (0, time(1), time(3))],  # Sunday night into Monday
+    ],
+)
+def test_overlapping_or_touching_opening_hours_are_refused(store, windows):
+    catalog = CatalogFactory(merchant=store.merchant)
+    AvailabilityWindow.objects.create(catalog=catalog, weekday=2, start=time(9), end=time(17))
+
+    with pytest.raises(PortalError, match="overlap or touch|twice") as caught:
+        services.catalog_windows_set(catalog=catalog, windows=windows)
+
+    assert caught.value.field == "windows"
+    assert list(catalog.windows.values_list("weekday", flat=True)) == [2]  # unchanged
+
+
+def test_separate_windows_on_one_day_or_next_days_are_fine(store):
+    catalog = CatalogFactory(merchant=store.merchant)
+    windows = [
+        (0, time(10), time(14)),
+        (0, time(17), time(22)),
+        (1, time(10), time(14)),
+        (4, time(22), time(2)),
+        (5, time(3), time(4)),
+    ]
+
+    services.catalog_windows_set(catalog=catalog, windows=windows)
+
+    assert catalog.windows.count() == 5
+
+
+@pytest.mark.parametrize("price", [-1, 1_000_000_000, 1_000_000_000_249])
+def test_item_prices_stay_within_the_bounds(store, price):
+    item = ItemFactory(merchant=store.merchant, price=100)
+
+    with pytest.raises(PortalError) as caught:
+        services.item_price_set(item=item, price=price)
+    with pytest.raises(PortalError):
+        services.item_create(merchant=store.merchant, name="X", price=price)
+
+    assert caught.value.field == "price"
+    item.refresh_from_db()
+    assert item.price == 100
+
+
 def test_windows_and_groups_are_checked(store):
     catalog = CatalogFactory(merchant=store.merchant)
     with pytest.raises(ValidationError):
@@ -142,12 +194,12 @@ def test_windows_and_groups_are_checked(store):
         services.catalog_windows_set(catalog=catalog, windows=[(7, time(9), time(10))])
     with pytest.raises(ValidationError):
         services.group_create(merchant=store.merchant, name="G", min_selections=2, max_selections=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(PortalError):
         services.item_price_set(item=ItemFactory(merchant=store.merchant), price=-1)
 
     # Overnight and whole-day windows are fine.
     services.catalog_windows_set(
-        catalog=catalog, windows=[(4, time(22), time(2)), (5, time(0), time(0))]
+        catalog=catalog, windows=[(4, time(22), time(2)), (6, time(0), time(0))]
     )
     assert AvailabilityWindow.objects.filter(catalog=catalog).count() == 2
 
