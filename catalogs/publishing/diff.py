@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from gett.wire import minor_digits
+from portal.money import money_for_currencies
 
 __all__ = ["CatalogDiff", "Change", "catalogset_diff"]
 
@@ -181,7 +181,8 @@ def _added_removed(old_ids: list[str], new_ids: list[str]) -> tuple[list[str], l
 
 
 def _money_formatter(currency: str):
-    digits = minor_digits(currency) if currency else 2
+    # Wire prices are major units already: only the currency's decimal places are needed.
+    digits = money_for_currencies([currency] if currency else []).digits
 
     def money(value) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float | str):

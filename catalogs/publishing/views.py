@@ -6,7 +6,7 @@
   redirects to the newest one. Only keys recorded on a `CatalogVersion` are ever read.
 * The versions page lists every published `CatalogVersion` of a store with its Gett
   notification, offers the stored JSON for download, sends the current version to Gett again and
-  compares two versions (`catalogs.publishing.diff`). It is scoped through `get_store_for_user`:
+  compares two versions (`catalogs.publishing.diff`). It is scoped through `stores.access`:
   another merchant's store is a 404, and a version is looked up by its `catalogSetId` within the
   store only.
 """
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-from uuid import UUID
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -49,8 +49,9 @@ from catalogs.publishing.storage import (
     catalog_file_url,
     catalog_storage_is_local,
 )
+from stores import access
+from stores.access import Action
 from stores.models import Store
-from stores.views import get_membership, get_store_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def _get_version(store: Store, version_id) -> CatalogVersion:
 @login_required
 @require_GET
 def version_list(request: HttpRequest, store_id) -> HttpResponse:
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id)
     versions = (
         CatalogVersion.objects.filter(store=store)
         .select_related("triggered_by", "notification")
@@ -152,7 +153,7 @@ def version_list(request: HttpRequest, store_id) -> HttpResponse:
     else:
         current = versions.select_related(None).only("pk").first()
     state = PublishState.objects.filter(store=store).first()
-    membership = get_membership(request)
+    membership = access.membership_for(request, store.merchant_id)
     return render(
         request,
         "catalogs/store_menu/versions.html",
@@ -162,8 +163,8 @@ def version_list(request: HttpRequest, store_id) -> HttpResponse:
             "pairs": pairs,
             "current_id": current.pk if current else None,
             "state": state,
-            "can_resend": membership.can_edit_stores,
-            "can_edit": membership.can_edit_stores,
+            "can_resend": access.can(membership, Action.EDIT_MENU),
+            "can_edit": access.can(membership, Action.EDIT_MENU),
             "sandbox": settings.GETT_USES_SANDBOX and request.user.is_staff,
         },
     )
@@ -208,7 +209,7 @@ def _unavailable(request: HttpRequest, store: Store) -> HttpResponse:
 @login_required
 @require_GET
 def version_download(request: HttpRequest, store_id, version_id) -> HttpResponse:
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id)
     version = _get_version(store, version_id)
     try:
         body = _stored_bytes(version)
@@ -232,9 +233,7 @@ def version_resend(request: HttpRequest, store_id, version_id) -> HttpResponse:
     Only the current version: sending an older one would give Gett a menu the portal no
     longer shows (and that `latest.json` does not point to); going back is an edit.
     """
-    store = get_store_for_user(request, store_id)
-    if not get_membership(request).can_edit_stores:
-        raise PermissionDenied("Only owners and managers can send a menu to Gett again.")
+    store = access.store_get_for_user(request, store_id, Action.EDIT_MENU)
     version = _get_version(store, version_id)
     back = reverse("publishing:versions", kwargs={"store_id": store.public_id})
     page = request.POST.get("page", "")
@@ -270,7 +269,7 @@ def _document(version: CatalogVersion) -> dict:
 @login_required
 @require_GET
 def version_diff(request: HttpRequest, store_id, old_id, new_id) -> HttpResponse:
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id)
     old = _get_version(store, old_id)
     new = old if new_id == old_id else _get_version(store, new_id)
     try:
@@ -288,10 +287,10 @@ def version_diff(request: HttpRequest, store_id, old_id, new_id) -> HttpResponse
 @require_GET
 def version_compare(request: HttpRequest, store_id) -> HttpResponse:
     """The compare form on the versions page: two versions, the older one first."""
-    store = get_store_for_user(request, store_id)
+    store = access.store_get_for_user(request, store_id)
     try:
-        ids = [UUID(request.GET.get(name, "")) for name in ("a", "b")]
-    except ValueError:
+        ids = [forms.UUIDField().clean(request.GET.get(name, "")) for name in ("a", "b")]
+    except ValidationError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("publishing:versions", store_id=store.public_id)
     versions = {
