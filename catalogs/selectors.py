@@ -1,7 +1,8 @@
-"""Reading a merchant's menu for the editor: the tree, publish problems, ordered lists.
-
-Every function takes the merchant (or one object) and reads it in a fixed number of queries.
-The objects returned carry extra attributes for the templates (see `MenuTree`).
+"""Reading menus. The whole menu is read one way, `menu_rows_get` (plain rows indexed by pk,
+a fixed number of queries): the editor's tree (`menu_tree_get`, `section_tree_get`), the API,
+the sold-out page, CSV, the CatalogSet builder and order pricing all index or walk those rows.
+The rest are small lookups of one object's lists. The editor's objects carry extra attributes
+for the templates (see `MenuTree`).
 """
 
 from __future__ import annotations
@@ -98,10 +99,36 @@ class MenuTree:
         ]
 
 
-def section_tree_get(*, merchant: Merchant) -> tuple[list[Catalog], list[Section]]:
-    """Catalogs (with `root_sections`) and every section in menu order, with paths. 2 queries."""
-    catalogs = list(Catalog.objects.filter(merchant=merchant).order_by("position", "id"))
-    sections = list(Section.objects.filter(merchant=merchant).order_by("position", "id"))
+def model_from_row(model, **values):
+    """A model object from menu rows, as a queryset would load it (`values` are its loaded
+    fields: saving updates only those, reading another loads it)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(model.objects.db, names, [values[name] for name in names])
+
+
+def section_tree_get(
+    *, merchant: Merchant, rows: MenuRows | None = None
+) -> tuple[list[Catalog], list[Section]]:
+    """Catalogs (with `root_sections`) and every section in menu order, with paths.
+
+    An index over `menu_rows_get` (read here unless given).
+    """
+    rows = rows or menu_rows_get(merchant_id=merchant.pk)
+    catalogs = [
+        model_from_row(Catalog, id=row["id"], merchant_id=merchant.pk, **_texts(row))
+        for row in rows.catalogs
+    ]
+    sections = [
+        model_from_row(
+            Section,
+            id=pk,
+            merchant_id=merchant.pk,
+            catalog_id=row["catalog_id"],
+            parent_id=row["parent_id"],
+            **_texts(row),
+        )
+        for pk, row in rows.sections.items()
+    ]
     by_pk = {section.pk: section for section in sections}
     catalogs_by_pk = {catalog.pk: catalog for catalog in catalogs}
     for catalog in catalogs:
@@ -137,60 +164,82 @@ def section_tree_get(*, merchant: Merchant) -> tuple[list[Catalog], list[Section
     return catalogs, ordered
 
 
+def _texts(row: dict) -> dict:
+    return {"public_id": row["public_id"], "name": row["name"], "description": row["description"]}
+
+
 def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
-    """The merchant's menu for the overview: a fixed number of queries whatever its size."""
-    catalogs, sections = section_tree_get(merchant=merchant)
+    """The merchant's menu for the overview: an index over `menu_rows_get`, plus the stores
+    and their publish state (a fixed number of queries whatever its size)."""
+    rows = menu_rows_get(merchant_id=merchant.pk)
+    catalogs, sections = section_tree_get(merchant=merchant, rows=rows)
     sections_by_pk = {section.pk: section for section in sections}
     stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
 
     chosen = store_catalog_ids_get(merchant_id=merchant.pk)
-    windows: dict[int, list[AvailabilityWindow]] = defaultdict(list)
-    for window in AvailabilityWindow.objects.filter(catalog__merchant=merchant):
-        windows[window.catalog_id].append(window)
     for catalog in catalogs:
-        catalog.hours = hours_summary(windows[catalog.pk])
+        catalog.hours = hours_summary(rows.windows.get(catalog.pk, ()))
         catalog.selling_stores = [
             store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
         ]
 
     items_by_pk: dict[int, Item] = {}
-    for item in Item.objects.filter(merchant=merchant).order_by("name", "id"):
+    for pk, (public_id, name, description, image, price) in rows.items.items():
+        item = model_from_row(
+            Item,
+            id=pk,
+            merchant_id=merchant.pk,
+            public_id=uuid.UUID(public_id),
+            name=name,
+            description=description,
+            image=image,
+            price=price,
+        )
         item.places, item.group_list, item.option_of, item.problems = [], [], [], []
         item.price_display = money.show(item.price)
-        items_by_pk[item.pk] = item
-    for section_id, item_id in (
-        SectionItem.objects.filter(section__merchant=merchant)
-        .order_by("position", "id")
-        .values_list("section_id", "item_id")
-    ):
-        section, item = sections_by_pk.get(section_id), items_by_pk.get(item_id)
-        if section is not None and item is not None:
-            section.entries.append(item)
-            item.places.append(section)
+        items_by_pk[pk] = item
+    for section_id, item_ids in rows.section_items.items():
+        section = sections_by_pk.get(section_id)
+        if section is None:
+            continue
+        for item_id in item_ids:
+            item = items_by_pk.get(item_id)
+            if item is not None:
+                section.entries.append(item)
+                item.places.append(section)
+    menu_order = {section.pk: index for index, section in enumerate(sections)}
+    for item in items_by_pk.values():
+        if len(item.places) > 1:
+            item.places.sort(key=lambda section: menu_order.get(section.pk, -1))
 
     groups_by_pk: dict[int, ModifierGroup] = {}
-    for group in ModifierGroup.objects.filter(merchant=merchant).order_by("name", "id"):
+    for pk, (public_id, name, minimum, maximum) in rows.groups.items():
+        group = model_from_row(
+            ModifierGroup,
+            id=pk,
+            merchant_id=merchant.pk,
+            public_id=uuid.UUID(public_id),
+            name=name,
+            min_selections=minimum,
+            max_selections=maximum,
+        )
         group.option_list, group.used_on, group.problems = [], [], []
         group.rule = group_rule(group)
-        groups_by_pk[group.pk] = group
-    for item_id, group_id in (
-        ItemModifierGroup.objects.filter(item__merchant=merchant)
-        .order_by("position", "id")
-        .values_list("item_id", "group_id")
-    ):
-        item, group = items_by_pk.get(item_id), groups_by_pk.get(group_id)
-        if item is not None and group is not None:
-            item.group_list.append(group)
-            group.used_on.append(item)
-    for group_id, item_id in (
-        ModifierOption.objects.filter(group__merchant=merchant)
-        .order_by("position", "id")
-        .values_list("group_id", "item_id")
-    ):
-        group, item = groups_by_pk.get(group_id), items_by_pk.get(item_id)
-        if group is not None and item is not None:
-            group.option_list.append(item)
-            item.option_of.append(group)
+        groups_by_pk[pk] = group
+    for item_id, group_ids in rows.item_groups.items():
+        item = items_by_pk.get(item_id)
+        for group_id in group_ids:
+            group = groups_by_pk.get(group_id)
+            if item is not None and group is not None:
+                item.group_list.append(group)
+                group.used_on.append(item)
+    for group_id, item_ids in rows.options.items():
+        group = groups_by_pk.get(group_id)
+        for item_id in item_ids:
+            item = items_by_pk.get(item_id)
+            if group is not None and item is not None:
+                group.option_list.append(item)
+                item.option_of.append(group)
 
     entities = {
         str(obj.public_id): (kind, obj)
@@ -266,11 +315,17 @@ def _fix_link(problem: Problem, store: Store, catalogs: list, entities: dict):
     return None, ""
 
 
-def hours_summary(windows: list[AvailabilityWindow]) -> list[str]:
-    """["Every day 11:00–22:00", "Fri 22:00–02:00 (past midnight)"]; [] when never open."""
+def hours_summary(windows) -> list[str]:
+    """["Every day 11:00–22:00", "Fri 22:00–02:00 (past midnight)"]; [] when never open.
+
+    `windows`: (weekday, start, end) rows, or AvailabilityWindow objects.
+    """
     days_by_time: dict[tuple, set[int]] = defaultdict(set)
     for window in windows:
-        days_by_time[(window.start, window.end)].add(window.weekday)
+        if isinstance(window, AvailabilityWindow):
+            window = (window.weekday, window.start, window.end)
+        weekday, start, end = window
+        days_by_time[(start, end)].add(weekday)
     lines = []
     for (start, end), days in sorted(
         days_by_time.items(), key=lambda kv: (min(kv[1]), kv[0][0], kv[0][1])

@@ -62,7 +62,7 @@ from django.db import transaction
 
 from catalogs import services
 from catalogs.models import Item, ModifierGroup, Section, Trigger
-from catalogs.selectors import menu_rows_get
+from catalogs.selectors import menu_rows_get, model_from_row
 from portal.exceptions import PortalError
 from portal.money import MenuMoney, menu_money, price_parse
 from stores.models import Merchant
@@ -526,7 +526,7 @@ class _MenuIndex:
         menu.money = menu_money(merchant)
         rows = menu_rows_get(merchant_id=merchant.pk)
         for pk, (public_id, name, description, _image, price) in rows.items.items():
-            item = _loaded(
+            item = model_from_row(
                 Item,
                 id=pk,
                 merchant_id=merchant.pk,
@@ -538,7 +538,7 @@ class _MenuIndex:
             menu.items[pk] = item
             menu.items_by_public_id[item.public_id] = item
         sections = [
-            _loaded(
+            model_from_row(
                 Section,
                 id=pk,
                 merchant_id=merchant.pk,
@@ -549,7 +549,7 @@ class _MenuIndex:
             for pk, row in sorted(rows.sections.items())
         ]
         groups = [
-            _loaded(
+            model_from_row(
                 ModifierGroup,
                 id=pk,
                 merchant_id=merchant.pk,
@@ -577,12 +577,6 @@ class _MenuIndex:
 
     def groups_by_label(self, label: str):
         return self._groups.find(label)
-
-
-def _loaded(model, **values):
-    """A model object from menu rows, as a queryset would load it (saves update these fields)."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(model.objects.db, names, [values[name] for name in names])
 
 
 class _Labels:
