@@ -121,7 +121,6 @@ def order_place(*, body: OrderBody, raw: str, now: datetime | None = None) -> Pl
     store = store_for_cart(body.store_ref)
     quote = cart_quote(store=store, body=body, now=now)
     quote_check_sent_amounts(quote, body)
-    OrderCounter.objects.get_or_create(merchant_id=store.merchant_id)
     try:
         order = _order_create(store=store, body=body, raw=raw, quote=quote, digest=digest, now=now)
     except IntegrityError:
@@ -152,9 +151,8 @@ def _repeat(order: Order, digest: str) -> Placement:
 def _order_create(
     *, store: Store, body: OrderBody, raw: str, quote: Quote, digest: str, now: datetime
 ) -> Order:
-    # The counter row is locked until commit: numbers per merchant never collide.
-    OrderCounter.objects.filter(merchant_id=store.merchant_id).update(last=F("last") + 1)
-    number = OrderCounter.objects.get(merchant_id=store.merchant_id).last + FIRST_NUMBER - 1
+    number = _number_take(store.merchant_id)
+    partner_order_id = f"{order_prefix(store.merchant.name)}-{number}"
     customer = body.customer
     name = " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
     order = Order.objects.create(
@@ -162,7 +160,7 @@ def _order_create(
         store=store,
         gett_order_id=body.order_id,
         number=number,
-        partner_order_id=f"{order_prefix(store.merchant.name)}-{number}",
+        partner_order_id=partner_order_id,
         fulfillment_type=body.fulfillment_type,
         currency=quote.currency,
         subtotal=quote.subtotal,
@@ -180,6 +178,11 @@ def _order_create(
         catalog_set_id=body.catalog_set_id,
         place_request=raw.replace("\x00", "\ufffd"),
         placed_at=now,
+        place_response={
+            "orderId": body.order_id,
+            "partnerOrderId": partner_order_id,
+            "amounts": quote.amounts_wire(),
+        },
     )
     _lines_create(order, quote)
     OrderEvent.objects.create(
@@ -189,12 +192,6 @@ def _order_create(
         actor="Gett",
         message=f"{len(quote.lines)} line(s), total {order_total_text(quote)}",
     )
-    order.place_response = {
-        "orderId": order.gett_order_id,
-        "partnerOrderId": order.partner_order_id,
-        "amounts": quote.amounts_wire(),
-    }
-    order.save(update_fields=["place_response"])
     if store.auto_accept:
         _step(order, Status.CONFIRMED, user=None, actor="auto-accept", now=now)
     return order
@@ -204,39 +201,66 @@ def order_total_text(quote: Quote) -> str:
     return f"{quote.amounts_wire()['total']:.2f} {quote.currency}"
 
 
+def _number_take(merchant_id: int) -> int:
+    """The merchant's next order number. The counter row stays locked until the placing
+    transaction commits, so two orders never get the same number."""
+    if not OrderCounter.objects.filter(merchant_id=merchant_id).update(last=F("last") + 1):
+        OrderCounter.objects.get_or_create(merchant_id=merchant_id)
+        OrderCounter.objects.filter(merchant_id=merchant_id).update(last=F("last") + 1)
+    return OrderCounter.objects.get(merchant_id=merchant_id).last + FIRST_NUMBER - 1
+
+
 def _lines_create(order: Order, quote: Quote) -> None:
+    """Lines and their modifier lines, one INSERT per nesting level (children need their
+    parent's pk, which bulk_create returns on PostgreSQL and SQLite)."""
     position = 0
-    rows: list[OrderLine] = []
-
-    def add(selection: PricedSelection, parent: OrderLine | None, depth: int, **extra) -> None:
-        nonlocal position
-        position += 1
-        line = OrderLine(
-            order=order,
-            parent=parent,
-            position=position,
-            depth=depth,
-            item_public_id=selection.item_public_id,
-            name=selection.name[:200],
-            group_name=selection.group_name[:200],
-            quantity=selection.quantity,
-            unit_price=selection.own_price,
-            total=selection.total,
-            **extra,
-        )
-        line.save()  # children need their parent's pk
-        rows.append(line)
-        for modifier in selection.modifiers:
-            add(modifier, line, depth + 1)
-
-    for priced in quote.lines:
-        add(
+    level: list[tuple[PricedSelection, OrderLine | None, dict]] = [
+        (
             priced.selection,
             None,
-            0,
-            line_item_id=priced.line_item_id[:100],
-            special_instructions=priced.special_instructions[:500],
+            {
+                "line_item_id": priced.line_item_id[:100],
+                "special_instructions": priced.special_instructions[:500],
+            },
         )
+        for priced in quote.lines
+    ]
+    depth = 0
+    # Positions follow the kitchen's reading order: a line, then its modifiers, depth first.
+    order_of: dict[int, int] = {}
+
+    def number(selection: PricedSelection) -> None:
+        nonlocal position
+        position += 1
+        order_of[id(selection)] = position
+        for modifier in selection.modifiers:
+            number(modifier)
+
+    for priced in quote.lines:
+        number(priced.selection)
+    while level:
+        lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                parent=parent,
+                position=order_of[id(selection)],
+                depth=depth,
+                item_public_id=selection.item_public_id,
+                name=selection.name[:200],
+                group_name=selection.group_name[:200],
+                quantity=selection.quantity,
+                unit_price=selection.own_price,
+                total=selection.total,
+                **extra,
+            )
+            for selection, parent, extra in level
+        )
+        level = [
+            (modifier, line, {})
+            for (selection, _, _), line in zip(level, lines, strict=True)
+            for modifier in selection.modifiers
+        ]
+        depth += 1
 
 
 def order_prefix(merchant_name: str) -> str:
