@@ -96,6 +96,10 @@ class StoreQuerySet(models.QuerySet):
     def for_merchant(self, merchant: Merchant) -> "StoreQuerySet":
         return self.filter(merchant=merchant)
 
+    def onboarded(self) -> "StoreQuerySet":
+        """Stores Gett knows (it gave them an id): the ones whose status can drift."""
+        return self.filter(gett_store_id__isnull=False)
+
     def due_to_resume(self, now: datetime | None = None) -> "StoreQuerySet":
         now = now or timezone.now()
         return self.filter(status=Store.Status.PAUSED, resume_at__isnull=False, resume_at__lte=now)
@@ -147,6 +151,16 @@ class Store(models.Model):
     pause_reason = models.CharField(max_length=30, choices=PauseReason.choices, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     resume_at = models.DateTimeField(null=True, blank=True)
+
+    # What Gett answered the last time the reconciler read the store's status (REFERENCE §6).
+    gett_status = models.CharField(
+        "status on Gett", max_length=10, choices=Status.choices, blank=True
+    )
+    gett_status_read_at = models.DateTimeField("status on Gett read at", null=True, blank=True)
+    # Drift: Gett's status differs from ours. How often we sent ours again for the current drift,
+    # and since when we stopped trying because it did not help (shown to the merchant and staff).
+    drift_repairs = models.PositiveSmallIntegerField(default=0)
+    drift_unrepaired_since = models.DateTimeField(null=True, blank=True)
 
     # What orders will need. Money in minor units of `currency`.
     tax_rate_bp = models.PositiveIntegerField(
@@ -242,3 +256,71 @@ class Store(models.Model):
         line2 = " ".join(p for p in (self.postal_code, self.city) if p)
         country = self.get_country_display() if self.country else ""
         return [p for p in (self.street, line2, self.state, country) if p]
+
+
+class StoreEvent(models.Model):
+    """Something that happened to a store between us and Gett, shown on the store page.
+
+    A drift event is written when the reconciler finds Gett's status differs from ours and sends
+    ours again; whether that repaired it is the state of the message it sent.
+    """
+
+    class Kind(models.TextChoices):
+        DRIFT = "drift", "Drift repair"
+        DRIFT_UNREPAIRED = "drift_unrepaired", "Drift not repaired"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ours = models.CharField("status here", max_length=10, choices=Store.Status.choices)
+    gett = models.CharField("status on Gett", max_length=10, choices=Store.Status.choices)
+    detail = models.TextField(blank=True)
+    # The store.status message sent to repair the drift (drift events).
+    message = models.ForeignKey(
+        "gett.OutboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.store} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def outcome(self) -> str:
+        """ "repaired", "sending", "failed" or "unrepaired"."""
+        if self.kind == self.Kind.DRIFT_UNREPAIRED:
+            return "unrepaired"
+        if self.message is None:
+            return "sending"
+        state = self.message.state
+        if state == "delivered":
+            return "repaired"
+        if state == "failed":
+            return "failed"
+        return "sending"
+
+    @property
+    def title(self) -> str:
+        return {
+            "repaired": "Drift repaired",
+            "sending": "Drift found: repairing",
+            "failed": "Drift repair refused",
+            "unrepaired": "Drift not repaired",
+        }[self.outcome]
+
+    @property
+    def summary(self) -> str:
+        gett = "paused" if self.gett == Store.Status.PAUSED else "online"
+        ours = "paused" if self.ours == Store.Status.PAUSED else "online"
+        said = f"Gett showed the store as {gett} while it is {ours} here."
+        outcome = self.outcome
+        if outcome == "repaired":
+            return f"{said} We sent Gett the store's status again and Gett took it."
+        if outcome == "sending":
+            return f"{said} Sending Gett the store's status again…"
+        if outcome == "failed":
+            error = self.message.last_error if self.message else ""
+            return f"{said} Gett refused the status we sent again: {error or 'no reason given'}."
+        reason = f": {self.detail}" if self.detail else ""
+        return f"{said} We could not bring Gett back in line{reason}."

@@ -19,7 +19,7 @@ from gett import outbox
 from gett.errors import GettError
 from gett.models import OutboundMessage
 from portal.exceptions import PortalError
-from stores import access, services
+from stores import access, selectors, services
 from stores.access import Action
 from stores.forms import MerchantSwitchForm, PauseForm, StoreForm
 from stores.middleware import SESSION_KEY
@@ -44,6 +44,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "merchant": membership.merchant,
         "can_integrate": access.can(membership, Action.INTEGRATE),
+        # What Gett has for each store's status (a refused resume is not "Online").
+        "gett_views": selectors.stores_gett_views(stores),
     }
     return render(request, template, context)
 
