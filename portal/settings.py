@@ -195,6 +195,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Drift repair: how often store statuses are compared with Gett's, how many status reads a minute
+# that may take (Gett allows 1,000 reads/min in production, REFERENCE §14: we take a tenth), and
+# how many times ours is sent again before the drift is shown as not repaired.
+STORE_RECONCILE_SECONDS = env.float("STORE_RECONCILE_SECONDS", default=300.0)
+STORE_RECONCILE_READS_PER_MINUTE = env.int("STORE_RECONCILE_READS_PER_MINUTE", default=100)
+STORE_DRIFT_MAX_REPAIRS = env.int("STORE_DRIFT_MAX_REPAIRS", default=3)
+CELERY_BEAT_SCHEDULE["stores-reconcile"] = {
+    "task": "stores.tasks.stores_reconcile",
+    "schedule": STORE_RECONCILE_SECONDS,
+}
+
 # --- Gett -------------------------------------------------------------------------------
 # In DEBUG the portal talks to its own sandbox unless told otherwise.
 GETT_PRODUCTION_URL = "https://api.gett-tech.com"

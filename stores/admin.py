@@ -5,13 +5,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from gett import outbox
 from portal.exceptions import InvalidStateError
 from stores import services
-from stores.models import Membership, Merchant, Store
+from stores.models import Membership, Merchant, Store, StoreEvent
 
 User = get_user_model()
 
@@ -51,12 +51,36 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
+class DriftFilter(admin.SimpleListFilter):
+    """Stores whose status on Gett is not ours: the ones the reconciler could not repair first."""
+
+    title = "drift from Gett"
+    parameter_name = "drift"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("unrepaired", "Not repaired"),
+            ("repairing", "Being repaired"),
+            ("none", "Gett agrees"),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "unrepaired":
+            return queryset.filter(drift_unrepaired_since__isnull=False)
+        if self.value() == "repairing":
+            return queryset.filter(drift_unrepaired_since__isnull=True, drift_repairs__gt=0)
+        if self.value() == "none":
+            return queryset.filter(drift_unrepaired_since__isnull=True, drift_repairs=0)
+        return queryset
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "merchant",
         "status",
+        "gett_agrees",
         "pause_reason",
         "resume_at",
         "gett_store_id",
@@ -64,7 +88,10 @@ class StoreAdmin(admin.ModelAdmin):
         "currency",
         "timezone",
     )
+    # Counts next to each filter choice: how many stores drift without repair, at a glance.
+    show_facets = admin.ShowFacets.ALWAYS
     list_filter = (
+        DriftFilter,
         "status",
         "currency",
         "delivery_allowed",
@@ -82,6 +109,11 @@ class StoreAdmin(admin.ModelAdmin):
         "public_id",
         "gett_store_id",
         "gett_sync",
+        "gett_status",
+        "gett_status_read_at",
+        "drift_repairs",
+        "drift_unrepaired_since",
+        "recent_events",
         "status",
         "pause_reason",
         "paused_at",
@@ -91,7 +123,20 @@ class StoreAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("merchant", "name", "public_id")}),
-        ("Gett", {"fields": ("gett_store_id", "gett_sync")}),
+        (
+            "Gett",
+            {
+                "fields": (
+                    "gett_store_id",
+                    "gett_sync",
+                    "gett_status",
+                    "gett_status_read_at",
+                    "drift_repairs",
+                    "drift_unrepaired_since",
+                    "recent_events",
+                )
+            },
+        ),
         (
             "Status",
             {
@@ -119,6 +164,31 @@ class StoreAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+
+    @admin.display(description="Gett agrees", boolean=True, ordering="drift_unrepaired_since")
+    def gett_agrees(self, obj: Store) -> bool | None:
+        """Yes, no (drift not repaired), or unknown (not read from Gett yet)."""
+        if obj.drift_unrepaired_since:
+            return False
+        if not obj.gett_status:
+            return None
+        return obj.drift_repairs == 0
+
+    @admin.display(description="Recent events")
+    def recent_events(self, obj: Store) -> str:
+        if obj.pk is None:
+            return "—"
+        events = obj.events.select_related("message")[:5]
+        if not events:
+            return "None: Gett's status has matched ours whenever it was read."
+        url = reverse("admin:stores_storeevent_changelist")
+        url = f"{url}?{urlencode({'q': str(obj.public_id)})}"
+        lines = format_html_join(
+            "",
+            "<li>{} ({} ago): {}</li>",
+            ((e.title, timesince(e.created_at), e.summary) for e in events),
+        )
+        return format_html('<ul>{}</ul><a href="{}">All events for this store</a>', lines, url)
 
     @admin.display(description="Connected", boolean=True, ordering="gett_store_id")
     def connected(self, obj: Store) -> bool:
@@ -165,6 +235,26 @@ class StoreAdmin(admin.ModelAdmin):
                 f"Skipped {len(skipped)} store(s) already online: {', '.join(skipped)}.",
                 messages.WARNING,
             )
+
+
+@admin.register(StoreEvent)
+class StoreEventAdmin(admin.ModelAdmin):
+    """Drift found and repaired (or not) by the reconciler, newest first."""
+
+    list_display = ("created_at", "store", "kind", "ours", "gett", "outcome")
+    list_filter = ("kind", "message__state", "created_at")
+    search_fields = ("store__name", "store__public_id", "store__gett_store_id", "detail")
+    list_select_related = ("store", "message")
+    raw_id_fields = ("store", "message")
+    readonly_fields = ("store", "kind", "ours", "gett", "detail", "message", "created_at")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Outcome")
+    def outcome(self, obj: StoreEvent) -> str:
+        return obj.title
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class UserMembershipInline(admin.TabularInline):

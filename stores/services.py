@@ -6,13 +6,17 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from gett import outbox
-from gett.wire import datetime_to_wire
+from gett.client import GettClient, get_client
+from gett.errors import GettError
+from gett.models import OutboundMessage
+from gett.wire import datetime_from_wire, datetime_to_wire
 from portal.exceptions import InvalidStateError, PortalError
-from stores.models import PauseReason, Store
+from stores.models import PauseReason, Store, StoreEvent
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +50,8 @@ def store_details_payload(store: Store) -> dict:
     return payload
 
 
-def _tell_gett(*, store: Store, kind: str, payload: dict) -> None:
-    outbox.enqueue(
+def _tell_gett(*, store: Store, kind: str, payload: dict) -> OutboundMessage:
+    return outbox.enqueue(
         kind=kind,
         key=store.outbox_key,
         target_id=str(store.gett_store_id) if store.gett_store_id else "",
@@ -180,6 +184,155 @@ def stores_auto_resume(*, now: datetime | None = None) -> int:
             store_resume(store=store, automatic=True)
             count += 1
     return count
+
+
+# --- drift: Gett's status against ours ---------------------------------------------------------
+#
+# We are the source of truth for a store's status. A beat task reads each onboarded store's status
+# from Gett, paced well under Gett's read limit, and sends ours again when they differ. Each repair
+# is a StoreEvent; when sending ours again does not help (Gett refuses it, or keeps disagreeing),
+# the reconciler stops fighting and the drift is shown to the merchant and counted for staff.
+
+
+def _status_in_flight(store: Store) -> bool:
+    """A pause or resume still on its way to Gett: Gett may rightly disagree until it lands."""
+    return OutboundMessage.objects.filter(
+        key=store.outbox_key, kind="store.status", state__in=OutboundMessage.OPEN_STATES
+    ).exists()
+
+
+def _gett_agrees(store: Store, reading: dict) -> bool:
+    if reading.get("status") != store.status:
+        return False
+    if not store.is_paused:
+        return True
+    reason = reading.get("reason")
+    if reason and reason != store.pause_reason:
+        return False
+    resume_at = reading.get("resumeAt")
+    try:
+        theirs = datetime_from_wire(resume_at) if isinstance(resume_at, str) else None
+    except ValueError:
+        theirs = None
+    if theirs is None or store.resume_at is None:
+        # One resumes by itself and the other does not.
+        return theirs is None and store.resume_at is None
+    return abs((theirs - store.resume_at).total_seconds()) < 1
+
+
+def store_reconcile(*, store_id: int, client: GettClient | None = None) -> str:
+    """Compare one store's status on Gett with ours and repair drift. Safe to run twice.
+
+    Returns what happened: "skipped", "in_flight", "unreadable", "agrees", "repairing" or
+    "unrepaired".
+    """
+    store = Store.objects.onboarded().filter(pk=store_id).first()
+    if store is None:
+        return "skipped"
+    now = timezone.now()
+    if store.is_paused and store.resume_at and store.resume_at <= now:
+        return "skipped"  # the auto-resume is due: Gett may have resumed it already
+    if _status_in_flight(store):
+        return "in_flight"
+    client = client or get_client()
+    try:
+        reading = client.get_store_status(store_id=str(store.gett_store_id))
+    except GettError as exc:
+        logger.warning("store %s: could not read its status on Gett: %s", store.public_id, exc)
+        return "unreadable"
+    if not isinstance(reading, dict) or reading.get("status") not in Store.Status.values:
+        logger.warning("store %s: Gett's status reading has no valid status", store.public_id)
+        return "unreadable"
+    return _store_reconcile_apply(store=store, reading=reading, now=now)
+
+
+@transaction.atomic
+def _store_reconcile_apply(*, store: Store, reading: dict, now: datetime) -> str:
+    read = store
+    store = Store.objects.select_for_update().get(pk=read.pk)
+    if store.updated_at != read.updated_at or _status_in_flight(store):
+        return "in_flight"  # paused or resumed while we read: that change is on its way
+    gett_status = reading["status"]
+    store.gett_status = gett_status
+    store.gett_status_read_at = now
+    fields = ["gett_status", "gett_status_read_at", "drift_repairs", "drift_unrepaired_since"]
+    if _gett_agrees(store, reading):
+        if store.drift_repairs or store.drift_unrepaired_since:
+            logger.info("store %s: Gett agrees with us again", store.public_id)
+        store.drift_repairs = 0
+        store.drift_unrepaired_since = None
+        store.save(update_fields=fields)
+        return "agrees"
+
+    last = (
+        OutboundMessage.objects.filter(key=store.outbox_key, kind="store.status")
+        .exclude(state=OutboundMessage.State.SUPERSEDED)
+        .first()
+    )
+    refused = (
+        last is not None
+        and last.state == OutboundMessage.State.FAILED
+        and last.last_status_code is not None
+        and 400 <= last.last_status_code < 500
+    )
+    if (refused and store.drift_repairs) or store.drift_repairs >= settings.STORE_DRIFT_MAX_REPAIRS:
+        if store.drift_unrepaired_since is None:
+            store.drift_unrepaired_since = now
+            if refused and last is not None:
+                detail = f"Gett refused it ({last.last_error[:500]})"
+            else:
+                detail = f"Gett still disagrees after {store.drift_repairs} repairs"
+            StoreEvent.objects.create(
+                store=store,
+                kind=StoreEvent.Kind.DRIFT_UNREPAIRED,
+                ours=store.status,
+                gett=gett_status,
+                detail=detail,
+                message=last,
+            )
+            logger.warning("store %s: drift not repaired: %s", store.public_id, detail)
+        store.save(update_fields=fields)
+        return "unrepaired"
+
+    message = _tell_gett(store=store, kind="store.status", payload=store_status_payload(store))
+    store.drift_repairs += 1
+    store.save(update_fields=fields)
+    StoreEvent.objects.create(
+        store=store,
+        kind=StoreEvent.Kind.DRIFT,
+        ours=store.status,
+        gett=gett_status,
+        message=message,
+    )
+    logger.info(
+        "store %s: Gett has it %s, ours is %s: sent ours again (repair %s)",
+        store.public_id,
+        gett_status,
+        store.status,
+        store.drift_repairs,
+    )
+    return "repairing"
+
+
+def stores_reconcile_schedule() -> int:
+    """Queue this run's status checks, oldest-read first, spread at the reconcile read pace.
+
+    At most STORE_RECONCILE_READS_PER_MINUTE reads a minute (a tenth of Gett's 1,000 by default)
+    and as many as fit in one interval, so a run ends before the next begins.
+    """
+    from stores.tasks import store_reconcile_task
+
+    per_minute = settings.STORE_RECONCILE_READS_PER_MINUTE
+    per_run = int(per_minute * settings.STORE_RECONCILE_SECONDS / 60)
+    ids = list(
+        Store.objects.onboarded()
+        .order_by(F("gett_status_read_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)[:per_run]
+    )
+    spacing = 60 / per_minute
+    for position, store_id in enumerate(ids):
+        store_reconcile_task.apply_async((store_id,), countdown=position * spacing)
+    return len(ids)
 
 
 # --- Gett store id -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gett.models import OutboundMessage
-from stores.models import PauseReason, Store
+from stores.models import PauseReason, Store, StoreEvent
 from tests.factories import MembershipFactory, MerchantFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,46 @@ def test_the_admin_applies_the_same_store_rules(admin_client, changes, field):
     assert field in response.context["adminform"].form.errors
     store.refresh_from_db()
     assert store.name == "Kept"
+
+
+# --- drift from Gett ---------------------------------------------------------------------------
+
+
+def _drifted_store(**fields) -> Store:
+    store = StoreFactory(gett_status="paused", gett_status_read_at=timezone.now(), **fields)
+    StoreEvent.objects.create(
+        store=store, kind="drift_unrepaired", ours="online", gett="paused", detail="Gett refused it"
+    )
+    return store
+
+
+def test_staff_count_and_find_stores_whose_drift_was_not_repaired(admin_client):
+    drifted = _drifted_store(name="Drifting Diner", drift_unrepaired_since=timezone.now())
+    StoreFactory(name="Calm Cafe", gett_status="online", gett_status_read_at=timezone.now())
+    url = reverse("admin:stores_store_changelist")
+
+    response = admin_client.get(url, {"drift": "unrepaired"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Drifting Diner" in page
+    assert "Calm Cafe" not in page
+    assert "Not repaired (1)" in page  # the count staff see next to the filter
+    assert "Gett agrees" in page
+
+    response = admin_client.get(reverse("admin:stores_store_change", args=[drifted.pk]))
+    assert response.status_code == 200
+    assert "Drift not repaired" in response.content.decode()
+
+
+def test_store_event_admin_pages_load(admin_client):
+    store = _drifted_store(name="Drifting Diner")
+    event = store.events.get()
+    url = reverse("admin:stores_storeevent_changelist")
+
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.get(url, {"q": "Drifting"})
+    assert response.status_code == 200
+    assert "Drift not repaired" in response.content.decode()
+    change = reverse("admin:stores_storeevent_change", args=[event.pk])
+    assert admin_client.get(change).status_code == 200
