@@ -21,12 +21,9 @@ VIEW_OWNERS = PORTAL_APPS | {"portal", "gett"}
 # speak HTTP.
 REQUESTS_ALLOWED = {"gett/client.py", "gett/sandbox/partner_http.py"}
 
-# TODO(issue 7, item 3): catalogs pages still find the user's membership and store through
-# `stores.views`; `stores/access.py` replaces these. When one goes, delete its line here (the
-# last test below fails until you do).
-KNOWN_VIEW_IMPORTS = {
-    ("catalogs/publishing/views.py", "stores.views"),
-}
+# Pages that still import another app's views (the last test below fails once one stops: then
+# delete its line here). Catalogs pages now ask `stores.access`.
+KNOWN_VIEW_IMPORTS: set[tuple[str, str]] = set()
 
 # Outside `gett/sandbox/`, only these may import the sandbox. `portal/urls.py` mounts it with a
 # string (`include("gett.sandbox.urls")`) and INSTALLED_APPS names it, so neither imports it.
