@@ -14,7 +14,7 @@ class OutboundMessage(models.Model):
     """One change Gett must hear about, written in the same transaction as the change.
 
     Delivered by `gett.tasks.outbox_deliver`; see `gett.outbox` for the rules
-    (ordering per key, coalescing, backoff, dead letter).
+    (ordering lanes, coalescing, backoff, time budget, circuit breaker, dead letter).
     """
 
     class State(models.TextChoices):
@@ -29,21 +29,27 @@ class OutboundMessage(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=40, db_index=True)
-    # Messages with the same key go out in the order they were written.
+    # Messages with the same key and kind go out in the order they were written.
     key = models.CharField(max_length=100, db_index=True)
     # The id that goes into the Gett URL (Gett store id, Gett order id, partner store id).
-    # Empty while Gett has not given us the id yet: the message is held until it has one.
+    # Empty while Gett has not given us the store id yet (only kinds that need it may be held).
     target_id = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(
         max_length=12, choices=State.choices, default=State.PENDING, db_index=True
     )
+    # Information only: retryable failures are given up after a time budget, not a count.
     attempts = models.PositiveIntegerField(default=0)
+    # When the current run of failures began; the retry budget counts from here.
+    first_failed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What Gett answered, as a person reads it: its `detail` and its field-level `errors[]`.
+    last_error_detail = models.TextField(blank=True)
+    last_errors = models.JSONField(default=list, blank=True)
     last_error_code = models.CharField(max_length=60, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_request_id = models.CharField(max_length=100, blank=True)
@@ -55,7 +61,10 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["key", "state", "id"], name="outbox_key_state_idx")]
+        indexes = [
+            models.Index(fields=["key", "state", "id"], name="outbox_key_state_idx"),
+            models.Index(fields=["key", "kind", "state", "id"], name="outbox_lane_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} ({self.state})"
@@ -67,6 +76,18 @@ class OutboundMessage(models.Model):
     @property
     def can_retry(self) -> bool:
         return self.state == self.State.FAILED
+
+    @property
+    def error_lines(self) -> list[str]:
+        """Gett's field-level errors, one readable line each ("$.reason: must be …")."""
+        lines = []
+        for error in self.last_errors or []:
+            if not isinstance(error, dict):
+                continue
+            where = error.get("jsonPath") or error.get("itemId") or error.get("code") or ""
+            text = str(error.get("message") or "")
+            lines.append(f"{where}: {text}" if where and text else (text or str(where)))
+        return lines
 
 
 class InboundWebhook(models.Model):

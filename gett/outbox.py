@@ -5,12 +5,24 @@ transaction. The row is the source of truth; Celery only carries "look at row N 
 
 - the delivery task is enqueued on commit, so a rolled-back change sends nothing;
 - `deliver()` claims a row with a conditional update, so running a task twice sends once;
-- messages with the same `key` go out in the order they were written;
+- ordering is per *lane*, the pair (key, kind): one store's status changes go out in the order
+  they were written, one order's statuses too, but a store's status, its details and its menu
+  notifications never wait for each other (a details update Gett keeps refusing must not hold
+  back a pause). Only what must be ordered is ordered;
+- only kinds that put Gett's store id in the URL (store status, store details) may be held
+  (HELD) until onboarding gives the store that id; nothing waits behind a held message, and
+  `release()` sends them once the id is known;
 - kinds where only the latest matters (store status, store details, catalog notification)
   are coalesced: a newer message supersedes older ones that have not gone out yet;
-- failures back off exponentially with jitter, honour Gett's `retryAfter`, and after
-  `OUTBOX_MAX_ATTEMPTS` the row is dead-lettered (FAILED) with its error kept, until a
-  person retries it;
+- retryable failures (429, 5xx, network) back off 1, 2, 4 … s capped at
+  `OUTBOX_BACKOFF_MAX_SECONDS` (30) with jitter, or as long as Gett's `retryAfter` says, and are
+  dead-lettered (FAILED) only when `OUTBOX_RETRY_BUDGET_SECONDS` have passed since the first
+  failure; non-retryable ones (other 4xx) fail at once. Gett's `detail` and `errors[]` are kept on
+  the row until a person retries it;
+- a circuit breaker shared by all workers through the cache opens after
+  `OUTBOX_BREAKER_THRESHOLD` consecutive 5xx/network failures; while open, one probe per
+  `OUTBOX_BREAKER_PROBE_SECONDS` goes to Gett and the other deliveries wait without calling it
+  (and without counting as failures); a success closes it;
 - writes are paced under Gett's per-minute write limit, shared by all workers through the cache;
 - `sweep()` (beat) re-enqueues rows whose task was lost (Redis restart, killed worker).
 """
@@ -22,7 +34,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +62,8 @@ class Kind:
     strict: bool = False
     # Gett answers 409 to a change it already has (a repeated close): that is delivered.
     conflict_is_delivered: bool = False
+    # The URL carries Gett's store id: the message may be held until onboarding gives it.
+    needs_gett_store_id: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -57,11 +71,13 @@ KINDS: dict[str, Kind] = {
         send=lambda client, m: client.update_store_status(store_id=m.target_id, payload=m.payload),
         coalesce=True,
         label="Store status",
+        needs_gett_store_id=True,
     ),
     "store.update": Kind(
         send=lambda client, m: client.update_store(store_id=m.target_id, payload=m.payload),
         coalesce=True,
         label="Store details",
+        needs_gett_store_id=True,
     ),
     "catalog.notify": Kind(
         send=lambda client, m: client.notify_catalog(
@@ -95,6 +111,9 @@ def enqueue(*, kind: str, key: str, payload: dict, target_id: str = "") -> Outbo
     """Write a message in the caller's transaction; its delivery is scheduled on commit."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
+    if not target_id and not KINDS[kind].needs_gett_store_id:
+        # Only a missing Gett store id is worth waiting for; anything else would wait forever.
+        raise ValueError(f"outbox kind {kind!r} needs a target id")
     with transaction.atomic():
         if KINDS[kind].coalesce:
             OutboundMessage.objects.filter(
@@ -121,9 +140,10 @@ def release(*, key: str, target_id: str) -> int:
             next_attempt_at=timezone.now(),
             updated_at=timezone.now(),
         )
-        first = _next_in_line(key)
-        if first is not None:
-            _schedule_on_commit(first.pk)
+        for kind in KINDS:
+            first = _next_in_line(key, kind)
+            if first is not None:
+                _schedule_on_commit(first.pk)
     return count
 
 
@@ -133,6 +153,7 @@ def retry(*, message: OutboundMessage) -> OutboundMessage:
         updated = OutboundMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
             state=State.PENDING if message.target_id else State.HELD,
             attempts=0,
+            first_failed_at=None,
             next_attempt_at=timezone.now(),
             updated_at=timezone.now(),
         )
@@ -151,14 +172,18 @@ def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMes
     message = OutboundMessage.objects.filter(pk=message_id).first()
     if message is None or message.state != State.PENDING:
         return message  # delivered, superseded, held, dead, or another worker has it
-    if message.next_attempt_at > now + timedelta(seconds=1):
+    # A little slack for a task that arrives a moment before its countdown ends.
+    if message.next_attempt_at > now + timedelta(seconds=0.2):
         raise RetryLater((message.next_attempt_at - now).total_seconds())
     if _has_older_open(message):
         # Not its turn: the message ahead of it kicks it when done (and the sweep is a backstop).
-        logger.info("outbox %s waits for an older message with key %s", message.pk, message.key)
+        logger.info(
+            "outbox %s waits for an older %s with key %s", message.pk, message.kind, message.key
+        )
         return message
 
-    wait = _reserve_write_slot()
+    # Gett is down: only the probe of this interval may call it; the others wait, uncounted.
+    wait = _breaker_wait() or _reserve_write_slot()
     if wait:
         OutboundMessage.objects.filter(pk=message.pk, state=State.PENDING).update(
             next_attempt_at=now + timedelta(seconds=wait)
@@ -183,6 +208,7 @@ def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMes
         if exc.status == 409 and KINDS[message.kind].conflict_is_delivered:
             logger.info("outbox %s %s: Gett already has it (409)", message.pk, message.kind)
             return _record_success(message, {"alreadyApplied": True, "detail": exc.detail})
+        _breaker_note_failure(exc)
         return _record_failure(message, exc)
     except Exception as exc:
         # A bug on our side (bad payload, missing field): retrying the same row will not help.
@@ -191,6 +217,7 @@ def deliver(*, message_id: int, client: GettClient | None = None) -> OutboundMes
         error = GettError(f"{type(exc).__name__}: {exc}", error_code="PORTAL_ERROR")
         return _record_failure(message, error)
     _note_rate_limit(client)
+    _breaker_close()
     return _record_success(message, response)
 
 
@@ -204,15 +231,18 @@ def _record_success(message: OutboundMessage, response: object) -> OutboundMessa
             response=response if isinstance(response, dict | list) else None,
             last_status_code=None,
             last_error="",
+            last_error_detail="",
+            last_errors=[],
             last_error_code="",
             last_request_id="",
+            first_failed_at=None,
         )
         if KINDS[message.kind].coalesce:
             # An older failure of the same kind no longer matters: the latest state got through.
             OutboundMessage.objects.filter(
                 key=message.key, kind=message.kind, state=State.FAILED, id__lt=message.pk
             ).update(state=State.SUPERSEDED)
-        _kick_next(message.key)
+        _kick_next(message.key, message.kind)
     logger.info("outbox %s %s delivered (attempt %s)", message.pk, message.kind, message.attempts)
     message.refresh_from_db()
     return message
@@ -220,10 +250,16 @@ def _record_success(message: OutboundMessage, response: object) -> OutboundMessa
 
 def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage:
     now = timezone.now()
-    gives_up = not exc.retryable or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    first_failed_at = message.first_failed_at or now
+    budget = timedelta(seconds=settings.OUTBOX_RETRY_BUDGET_SECONDS)
+    gives_up = not exc.retryable or now - first_failed_at >= budget
+    errors = exc.errors if isinstance(exc.errors, list) else []
     fields: dict[str, Any] = {
         "claimed_at": None,
+        "first_failed_at": first_failed_at,
         "last_error": str(exc)[:4000],
+        "last_error_detail": (exc.detail or "")[:4000],
+        "last_errors": errors[:50],
         "last_error_code": exc.error_code[:60],
         "last_status_code": exc.status,
         "last_request_id": (exc.request_id or "")[:100],
@@ -233,7 +269,7 @@ def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage
         if gives_up:
             fields["state"] = State.FAILED
             if not KINDS[message.kind].strict:
-                _kick_next(message.key, after=message.pk)
+                _kick_next(message.key, message.kind, after=message.pk)
         else:
             delay = backoff(message, exc)
             fields["state"] = State.PENDING
@@ -242,7 +278,7 @@ def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage
     message.refresh_from_db()
     if gives_up:
         logger.warning(
-            "outbox %s %s dead-lettered after %s attempts: %s",
+            "outbox %s %s dead-lettered after %s attempt(s): %s",
             message.pk,
             message.kind,
             message.attempts,
@@ -254,39 +290,41 @@ def _record_failure(message: OutboundMessage, exc: GettError) -> OutboundMessage
 
 
 def backoff(message: OutboundMessage, exc: GettError | None = None) -> float:
-    """Exponential backoff with jitter, never sooner than Gett's `retryAfter`."""
+    """Gett's `retryAfter` when it gives one (plus up to a second of jitter, so the waiting
+    workers do not all come back at once); else 1, 2, 4 … s up to the cap, jittered between half
+    the step and the step (REFERENCE §13-14)."""
+    if exc is not None and exc.retry_after:
+        return float(exc.retry_after) + random.uniform(0, 1)
     attempt = max(message.attempts, 1)
     ceiling = min(
         settings.OUTBOX_BACKOFF_MAX_SECONDS,
-        settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1),
+        settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** min(attempt - 1, 30),
     )
-    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
-    if exc is not None and exc.retry_after:
-        delay = max(delay, float(exc.retry_after))
-    return delay
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 # --- ordering and scheduling ------------------------------------------------------------------
 
 
 def _has_older_open(message: OutboundMessage) -> bool:
+    """Is an older message of the same lane (key and kind) still to go out?"""
     blocking = list(OutboundMessage.OPEN_STATES)
     if KINDS[message.kind].strict:
         blocking.append(State.FAILED)
     return OutboundMessage.objects.filter(
-        key=message.key, id__lt=message.pk, state__in=blocking
+        key=message.key, kind=message.kind, id__lt=message.pk, state__in=blocking
     ).exists()
 
 
-def _next_in_line(key: str, after: int | None = None) -> OutboundMessage | None:
-    qs = OutboundMessage.objects.filter(key=key, state=State.PENDING)
+def _next_in_line(key: str, kind: str, after: int | None = None) -> OutboundMessage | None:
+    qs = OutboundMessage.objects.filter(key=key, kind=kind, state=State.PENDING)
     if after is not None:
         qs = qs.filter(id__gt=after)
     return qs.order_by("id").first()
 
 
-def _kick_next(key: str, after: int | None = None) -> None:
-    following = _next_in_line(key, after)
+def _kick_next(key: str, kind: str, after: int | None = None) -> None:
+    following = _next_in_line(key, kind, after)
     if following is not None:
         _schedule_on_commit(following.pk)
 
@@ -353,6 +391,80 @@ def _note_rate_limit(client: GettClient) -> None:
     if rate_limit is not None and rate_limit.remaining <= 0 and rate_limit.reset_at > time.time():
         timeout = int(rate_limit.reset_at - time.time()) + 5
         cache.set(_PAUSED_UNTIL_KEY, rate_limit.reset_at, timeout=timeout)
+
+
+# --- circuit breaker, shared by all workers through the cache --------------------------------
+#
+# Timestamps live in the values (not only in key expiry), so every worker and every clock
+# reading agrees; expiries only clean up.
+
+_BREAKER_FAILURES_KEY = "gett:breaker:failures"
+_BREAKER_OPENED_KEY = "gett:breaker:opened-at"
+_BREAKER_LAST_PROBE_KEY = "gett:breaker:last-probe"
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    is_open: bool
+    since: datetime | None = None
+    waiting: int = 0
+
+
+def breaker_state() -> BreakerState:
+    """Whether Gett is considered unavailable, since when, and how many messages wait for it."""
+    opened_at = cache.get(_BREAKER_OPENED_KEY)
+    if not opened_at:
+        return BreakerState(is_open=False)
+    waiting = OutboundMessage.objects.filter(state__in=[State.PENDING, State.SENDING]).count()
+    return BreakerState(
+        is_open=True, since=datetime.fromtimestamp(opened_at, tz=UTC), waiting=waiting
+    )
+
+
+def _breaker_wait() -> float:
+    """0 when this delivery may call Gett; else seconds until the next probe may go."""
+    if not cache.get(_BREAKER_OPENED_KEY):
+        return 0.0
+    interval = settings.OUTBOX_BREAKER_PROBE_SECONDS
+    now = time.time()
+    last_probe = cache.get(_BREAKER_LAST_PROBE_KEY) or 0.0
+    next_probe = max(last_probe + interval, (now // interval + 1) * interval)
+    if now - last_probe >= interval and cache.add(
+        f"gett:breaker:probe:{int(now // interval)}", 1, timeout=int(interval) * 2 + 1
+    ):
+        # This worker holds the probe for the interval: the one call to Gett in it.
+        cache.set(_BREAKER_LAST_PROBE_KEY, now, timeout=_breaker_ttl())
+        return 0.0
+    return next_probe - now + random.uniform(0, 1)
+
+
+def _breaker_note_failure(exc: GettError) -> None:
+    # Gett being down (5xx, network) opens the breaker. A 429 is Gett up and counting: the
+    # write pacing handles it. A refusal (4xx) says nothing about availability.
+    if not exc.retryable or exc.status == 429:
+        return
+    cache.add(_BREAKER_FAILURES_KEY, 0, timeout=_breaker_ttl())
+    try:
+        failures = cache.incr(_BREAKER_FAILURES_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(_BREAKER_FAILURES_KEY, 1, timeout=_breaker_ttl())
+        failures = 1
+    if failures >= settings.OUTBOX_BREAKER_THRESHOLD and cache.add(
+        _BREAKER_OPENED_KEY, time.time(), timeout=_breaker_ttl()
+    ):
+        # The failure that opened it counts as the first probe of the interval.
+        cache.set(_BREAKER_LAST_PROBE_KEY, time.time(), timeout=_breaker_ttl())
+        logger.warning("Gett unavailable: circuit breaker open after %s failures", failures)
+
+
+def _breaker_close() -> None:
+    if cache.get(_BREAKER_OPENED_KEY):
+        logger.warning("Gett available again: circuit breaker closed")
+    cache.delete_many([_BREAKER_OPENED_KEY, _BREAKER_FAILURES_KEY, _BREAKER_LAST_PROBE_KEY])
+
+
+def _breaker_ttl() -> int:
+    return int(settings.OUTBOX_RETRY_BUDGET_SECONDS) + 3600
 
 
 # --- reading ----------------------------------------------------------------------------------

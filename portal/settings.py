@@ -228,9 +228,11 @@ GETT_READ_TIMEOUT = env.float("GETT_READ_TIMEOUT", default=10.0)
 # we stay under it with headroom for calls made outside the outbox (onboarding).
 GETT_WRITES_PER_MINUTE = env.int("GETT_WRITES_PER_MINUTE", default=90)
 
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
-OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=2.0)
-OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=600.0)
+OUTBOX_RETRY_BUDGET_SECONDS = env.float("OUTBOX_RETRY_BUDGET_SECONDS", default=86400.0)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=1.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=30.0)
+OUTBOX_BREAKER_THRESHOLD = env.int("OUTBOX_BREAKER_THRESHOLD", default=5)
+OUTBOX_BREAKER_PROBE_SECONDS = env.float("OUTBOX_BREAKER_PROBE_SECONDS", default=15.0)
 # A row still pending this long after it was due is assumed lost (Redis restart, dead worker).
 OUTBOX_LOST_AFTER_SECONDS = env.float("OUTBOX_LOST_AFTER_SECONDS", default=60.0)
 

@@ -172,7 +172,7 @@ def test_a_message_without_target_id_is_held_and_not_scheduled(
     assert scheduled == []
 
 
-def test_release_makes_held_messages_pending_fills_the_id_and_schedules_the_first(
+def test_release_makes_held_messages_pending_fills_the_id_and_schedules_each_lane(
     django_capture_on_commit_callbacks, scheduled
 ):
     status = store_status(target_id="")
@@ -186,9 +186,17 @@ def test_release_makes_held_messages_pending_fills_the_id_and_schedules_the_firs
     for message in (reload(status), reload(details)):
         assert message.state == State.PENDING
         assert message.target_id == STORE_ID
-    # The second waits for the first (order per key); the first kicks it when done.
-    assert scheduled == [Scheduled(status.pk, None)]
+    # Status and details are separate lanes: neither waits for the other.
+    assert scheduled == [Scheduled(status.pk, None), Scheduled(details.pk, None)]
     assert reload(other).state == State.HELD
+
+
+@pytest.mark.parametrize("kind", ["catalog.notify", "order.status"])
+def test_only_messages_that_need_the_gett_store_id_may_be_held(kind):
+    with pytest.raises(ValueError, match="needs a target id"):
+        outbox.enqueue(kind=kind, key=STORE_KEY, target_id="", payload={"callbackUrl": "x"})
+
+    assert not OutboundMessage.objects.exists()
 
 
 def test_held_messages_are_not_delivered(wire):
@@ -430,28 +438,96 @@ def test_a_bug_while_sending_dead_letters_the_message_instead_of_leaving_it_send
     assert len(wire.calls) == 0
 
 
-def test_a_message_is_dead_lettered_after_the_last_attempt(wire, now, time_machine, settings):
-    settings.OUTBOX_MAX_ATTEMPTS = 3
+def test_a_retryable_failure_is_dead_lettered_only_once_the_time_budget_is_spent(
+    wire, now, time_machine, settings
+):
+    settings.OUTBOX_RETRY_BUDGET_SECONDS = 3600
     wire.post(STATUS_URL, status=500, json=problem(500, "INTERNAL_ERROR"))
     message = store_status()
 
-    for attempt in (1, 2):
+    # Far more attempts than the old count limit: the clock decides, not the count.
+    for attempt in range(1, 21):
         with pytest.raises(RetryLater):
             outbox.deliver(message_id=message.pk)
         assert reload(message).state == State.PENDING
         assert message.attempts == attempt
-        time_machine.shift(timedelta(minutes=10))
+        assert message.first_failed_at == now
+        time_machine.shift(timedelta(minutes=2))
+
+    time_machine.move_to(now + timedelta(seconds=3600), tick=False)
+    failed = outbox.deliver(message_id=message.pk)
+
+    assert failed.state == State.FAILED
+    assert failed.attempts == 21
+    assert failed.last_error_code == "INTERNAL_ERROR"
+    assert len(wire.calls) == 21
+    # Dead means dead: a stray task does not try again.
+    time_machine.shift(timedelta(hours=1))
+    assert outbox.deliver(message_id=message.pk).state == State.FAILED
+    assert len(wire.calls) == 21
+
+
+def test_a_long_rate_limit_spell_does_not_dead_letter_a_message(wire, now, time_machine):
+    wire.post(STATUS_URL, status=429, json=problem(429, "RATE_LIMITED", retryAfter=30))
+    message = store_status()
+
+    for _ in range(40):  # 40 refusals over 20 minutes
+        with pytest.raises(RetryLater) as retry:
+            outbox.deliver(message_id=message.pk)
+        assert 30 <= retry.value.countdown <= 31
+        time_machine.move_to(reload(message).next_attempt_at, tick=False)
+
+    assert message.state == State.PENDING
+    assert message.attempts == 40
+    wire.replace(responses.POST, STATUS_URL, status=204)
+    assert outbox.deliver(message_id=message.pk).state == State.DELIVERED
+    assert reload(message).first_failed_at is None
+
+
+def test_the_retry_budget_counts_from_the_first_failure_not_from_the_change(
+    wire, now, time_machine, settings
+):
+    settings.OUTBOX_RETRY_BUDGET_SECONDS = 600
+    wire.post(STATUS_URL, status=503, json=problem(503, "SERVICE_UNAVAILABLE"))
+    message = store_status()
+    time_machine.shift(timedelta(hours=2))  # it waited its turn for two hours
+
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=message.pk)
+
+    assert reload(message).state == State.PENDING
+
+
+def test_a_non_retryable_failure_keeps_gett_s_detail_and_errors_on_the_row(wire, now):
+    errors = [
+        {"code": "INVALID", "jsonPath": "$.description", "message": "too long"},
+        {"code": "INVALID", "jsonPath": "$.phone", "message": "not a phone number"},
+    ]
+    wire.put(
+        f"{BASE}/v1/commerce/stores/{STORE_ID}",
+        status=422,
+        json=problem(422, "VALIDATION_FAILED", detail="The store is invalid.", errors=errors),
+        content_type="application/problem+json",
+    )
+    message = outbox.enqueue(
+        kind="store.update", key=STORE_KEY, target_id=STORE_ID, payload={"name": "A"}
+    )
 
     failed = outbox.deliver(message_id=message.pk)
 
     assert failed.state == State.FAILED
-    assert failed.attempts == 3
-    assert failed.last_error_code == "INTERNAL_ERROR"
-    assert len(wire.calls) == 3
-    # Dead means dead: a stray task does not try again.
-    time_machine.shift(timedelta(hours=1))
-    assert outbox.deliver(message_id=message.pk).state == State.FAILED
-    assert len(wire.calls) == 3
+    assert failed.last_error_detail == "The store is invalid."
+    assert failed.last_errors == errors
+    assert failed.error_lines == ["$.description: too long", "$.phone: not a phone number"]
+
+
+def test_retry_clears_the_failure_clock(wire, now, time_machine):
+    wire.post(STATUS_URL, status=422, json=problem(422, "VALIDATION_FAILED"))
+    message = store_status()
+    outbox.deliver(message_id=message.pk)
+    assert reload(message).first_failed_at == now
+
+    assert outbox.retry(message=message).first_failed_at is None
 
 
 def test_retry_brings_a_failed_message_back_and_schedules_it(
@@ -583,10 +659,18 @@ def test_backoff_is_capped_by_the_setting(settings):
 def test_backoff_honours_retry_after(backoff_settings):
     slow_down = GettError("slow down", status=429, retryable=True, retry_after=120)
 
-    assert outbox.backoff(OutboundMessage(attempts=1), slow_down) == 120
-    # A retryAfter shorter than the backoff does not shorten it.
+    assert 120 <= outbox.backoff(OutboundMessage(attempts=1), slow_down) <= 121
+    # Gett's word wins over our schedule, in both directions (plus a second of jitter).
     soon = GettError("soon", status=503, retryable=True, retry_after=1)
-    assert outbox.backoff(OutboundMessage(attempts=6), soon) >= 32
+    assert 1 <= outbox.backoff(OutboundMessage(attempts=6), soon) <= 2
+
+
+def test_backoff_follows_gett_s_schedule_by_default(monkeypatch):
+    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: high)  # no jitter
+
+    delays = [outbox.backoff(OutboundMessage(attempts=n)) for n in range(1, 9)]
+
+    assert delays == [1, 2, 4, 8, 16, 30, 30, 30]
 
 
 # --- ordering per key -------------------------------------------------------------------------
@@ -654,6 +738,79 @@ def test_messages_with_different_keys_do_not_wait_for_each_other(wire, now):
 
     assert outbox.deliver(message_id=other.pk).state == State.DELIVERED
     assert reload(stuck).state == State.PENDING
+
+
+NOTIFY_URL = f"{BASE}/v1/commerce/catalogset-notification"
+DETAILS_URL = f"{BASE}/v1/commerce/stores/{STORE_ID}"
+
+
+def catalog_notify(*, key=STORE_KEY) -> OutboundMessage:
+    return outbox.enqueue(
+        kind="catalog.notify",
+        key=key,
+        target_id=PARTNER_STORE_ID,
+        payload={"callbackUrl": "https://partner.test/catalog/1.json"},
+    )
+
+
+def test_a_store_without_gett_id_gets_its_menu_notification_while_its_pause_is_held(
+    wire, now, django_capture_on_commit_callbacks, scheduled
+):
+    wire.post(NOTIFY_URL, status=202)
+    with django_capture_on_commit_callbacks(execute=True):
+        paused = store_status(target_id="")
+        notify = catalog_notify()
+
+    assert scheduled == [Scheduled(notify.pk, None)]
+    assert outbox.deliver(message_id=notify.pk).state == State.DELIVERED
+    assert wire.calls[0].request.params == {"storeId": PARTNER_STORE_ID}
+    assert reload(paused).state == State.HELD
+    assert outbox.deliver(message_id=paused.pk).state == State.HELD
+    assert len(wire.calls) == 1
+
+
+def test_store_status_details_and_menu_notifications_do_not_wait_for_each_other(
+    wire, now, django_capture_on_commit_callbacks, scheduled
+):
+    wire.put(DETAILS_URL, status=500, json=problem(500, "INTERNAL_ERROR"))
+    wire.post(STATUS_URL, status=204)
+    wire.post(NOTIFY_URL, status=202)
+    details = outbox.enqueue(
+        kind="store.update", key=STORE_KEY, target_id=STORE_ID, payload={"name": "A"}
+    )
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=details.pk)
+    paused = store_status()
+    notify = catalog_notify()
+
+    assert outbox.deliver(message_id=paused.pk).state == State.DELIVERED
+    assert outbox.deliver(message_id=notify.pk).state == State.DELIVERED
+    assert reload(details).is_retrying
+
+
+def test_a_store_s_status_changes_stay_in_order_among_themselves(wire, now):
+    paused = store_status()
+    OutboundMessage.objects.filter(pk=paused.pk).update(state=State.SENDING, claimed_at=now)
+    resumed = store_status({"status": "online"})  # the one in flight is not coalesced away
+
+    assert outbox.deliver(message_id=resumed.pk).state == State.PENDING
+    assert len(wire.calls) == 0
+
+
+def test_a_failed_details_update_does_not_hold_back_the_next_status_change(
+    wire, now, django_capture_on_commit_callbacks, scheduled
+):
+    wire.put(DETAILS_URL, status=422, json=problem(422, "VALIDATION_FAILED"))
+    wire.post(STATUS_URL, status=204)
+    details = outbox.enqueue(
+        kind="store.update", key=STORE_KEY, target_id=STORE_ID, payload={"name": "A"}
+    )
+    paused = store_status()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.deliver(message_id=details.pk)
+
+    assert reload(details).state == State.FAILED
+    assert outbox.deliver(message_id=paused.pk).state == State.DELIVERED
 
 
 # --- coalescing -------------------------------------------------------------------------------
@@ -958,6 +1115,168 @@ def test_latest_for_keys_gives_the_newest_per_key_in_two_queries(now, django_ass
 def test_latest_for_keys_of_nothing_is_empty(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert outbox.latest_for_keys([]) == {}
+
+
+# --- circuit breaker -------------------------------------------------------------------------
+
+
+def open_breaker(wire, settings, *, failures=3):
+    """Gett answers 503 to `failures` different messages in a row."""
+    settings.OUTBOX_BREAKER_THRESHOLD = failures
+    for n in range(failures):
+        message = order_status("confirmed", key=f"order:broken-{n}", target_id=f"broken-{n}")
+        wire.post(
+            f"{BASE}/v1/commerce/orders/broken-{n}/status",
+            status=503,
+            json=problem(503, "SERVICE_UNAVAILABLE"),
+        )
+        with pytest.raises(RetryLater):
+            outbox.deliver(message_id=message.pk)
+
+
+def test_the_breaker_opens_after_consecutive_retryable_failures(wire, now, settings):
+    settings.OUTBOX_BREAKER_THRESHOLD = 3
+    assert outbox.breaker_state().is_open is False
+
+    open_breaker(wire, settings, failures=3)
+
+    state = outbox.breaker_state()
+    assert state.is_open
+    assert state.since == now
+    assert state.waiting == 3
+
+
+def test_failures_that_are_not_consecutive_do_not_open_the_breaker(wire, now, settings):
+    settings.OUTBOX_BREAKER_THRESHOLD = 2
+    wire.post(STATUS_URL, status=503, json=problem(503, "SERVICE_UNAVAILABLE"))
+    wire.post(ORDER_STATUS_URL, status=204)
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=store_status().pk)
+    outbox.deliver(message_id=order_status("confirmed").pk)
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=store_status({"status": "online"}, key="store:b").pk)
+
+    assert outbox.breaker_state().is_open is False
+
+
+def test_while_open_other_deliveries_wait_without_calling_gett_or_counting_a_failure(
+    wire, now, settings, time_machine
+):
+    settings.OUTBOX_BREAKER_PROBE_SECONDS = 15
+    open_breaker(wire, settings)
+    wire.post(STATUS_URL, status=503, json=problem(503, "SERVICE_UNAVAILABLE"))
+    probe, other = store_status(), store_status(key="store:other", target_id=STORE_ID)
+    time_machine.shift(timedelta(seconds=15))
+    now = now + timedelta(seconds=15)
+
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=probe.pk)  # the one probe of this interval
+    calls = len(wire.calls)
+    with pytest.raises(RetryLater) as waiting:
+        outbox.deliver(message_id=other.pk)
+
+    assert len(wire.calls) == calls
+    assert reload(other).attempts == 0
+    assert other.first_failed_at is None
+    assert other.last_error == ""
+    assert 0 < waiting.value.countdown <= 16
+    assert other.next_attempt_at == now + timedelta(seconds=waiting.value.countdown)
+
+
+def test_a_successful_probe_closes_the_breaker(wire, now, settings, time_machine):
+    open_breaker(wire, settings)
+    wire.post(STATUS_URL, status=204)
+    time_machine.shift(timedelta(seconds=settings.OUTBOX_BREAKER_PROBE_SECONDS))
+
+    assert outbox.deliver(message_id=store_status().pk).state == State.DELIVERED
+
+    assert outbox.breaker_state().is_open is False
+
+
+def test_non_retryable_failures_and_429s_do_not_open_the_breaker(wire, now, settings):
+    settings.OUTBOX_BREAKER_THRESHOLD = 2
+    wire.post(STATUS_URL, status=422, json=problem(422, "VALIDATION_FAILED"))
+    wire.post(ORDER_STATUS_URL, status=429, json=problem(429, "RATE_LIMITED", retryAfter=1))
+    outbox.deliver(message_id=store_status().pk)
+    outbox.deliver(message_id=store_status(key="store:b").pk)
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=order_status("confirmed").pk)
+    with pytest.raises(RetryLater):
+        outbox.deliver(message_id=order_status("confirmed", key="order:b").pk)
+
+    assert outbox.breaker_state().is_open is False
+
+
+def test_a_30_minute_gett_outage_dead_letters_nothing_probes_gently_and_drains_in_order(
+    now, time_machine, settings, scheduled, django_capture_on_commit_callbacks
+):
+    """Gett answers 503 to everything for 30 minutes, then recovers. Every delivery task runs
+    when Celery would run it (countdowns honoured); nothing else is faked but the wire."""
+    import heapq
+    import re
+
+    settings.OUTBOX_BREAKER_THRESHOLD = 5
+    settings.OUTBOX_BREAKER_PROBE_SECONDS = 15
+    outage_ends = now + timedelta(minutes=30)
+    calls: list[tuple[datetime, str, dict]] = []
+
+    def gett(request):
+        at = datetime.now(tz=UTC)
+        calls.append((at, request.url, json.loads(request.body)))
+        if at < outage_ends:
+            return 503, {}, json.dumps(problem(503, "SERVICE_UNAVAILABLE"))
+        return 204, {}, ""
+
+    with responses.RequestsMock() as wire:
+        wire.add_callback(responses.POST, re.compile(f"{BASE}/v1/commerce/.*"), callback=gett)
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(4):
+                store_status(key=f"store:{n}", target_id=f"store-{n}")
+            statuses = ["confirmed", "ready_for_pickup", "completed"]
+            for status in statuses:
+                order_status(status)
+
+        due: list[tuple[datetime, int, int]] = []
+        seq = 0
+
+        def take_scheduled():
+            nonlocal seq
+            for call in scheduled:
+                seq += 1
+                at = datetime.now(tz=UTC) + timedelta(seconds=call.countdown or 0)
+                heapq.heappush(due, (at, seq, call.message_id))
+            scheduled.clear()
+
+        take_scheduled()
+        while due:
+            at, _, message_id = heapq.heappop(due)
+            assert at < now + timedelta(hours=1), "the outbox did not drain"
+            time_machine.move_to(at, tick=False)
+            try:
+                with django_capture_on_commit_callbacks(execute=True):
+                    outbox.deliver(message_id=message_id)
+            except RetryLater as exc:
+                scheduled.append(Scheduled(message_id, exc.countdown))
+            take_scheduled()
+
+    assert not OutboundMessage.objects.filter(state=State.FAILED).exists()
+    assert set(OutboundMessage.objects.values_list("state", flat=True)) == {State.DELIVERED}
+    opened = outbox.breaker_state()
+    assert opened.is_open is False
+    # Five failures open the breaker; after that, at most one call per 15-second interval.
+    during = [at for at, _, _ in calls if at < outage_ends]
+    after_opening = during[5:]
+    assert len(during) <= 5 + 30 * 60 // 15 + 1
+    gaps = [b - a for a, b in zip(after_opening, after_opening[1:], strict=False)]
+    assert all(gap >= timedelta(seconds=15) for gap in gaps)
+    # Everything went out soon after Gett came back, the order's statuses in order.
+    delivered = [(at, body) for at, url, body in calls if at >= outage_ends]
+    assert len(delivered) == 7
+    assert delivered[-1][0] - outage_ends < timedelta(minutes=1)
+    order_bodies = [
+        body["status"] for at, url, body in calls if at >= outage_ends and "orders" in url
+    ]
+    assert order_bodies == statuses
 
 
 # --- the Celery tasks -------------------------------------------------------------------------
