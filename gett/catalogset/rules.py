@@ -21,10 +21,11 @@ from gett.catalogset.paths import (
     shown,
 )
 
-# (inferred, REFERENCE §17.7.4) Gett has not said whether one option can be chosen more than once.
-# While it cannot, a group that allows more selections than it has options is a mistake. Flip this
-# when Gett confirms quantity per option; MAX_GT_OPTIONS and MIN_GT_OPTIONS then stop firing.
-ALLOW_MAX_ABOVE_OPTION_COUNT = False
+# (REFERENCE §17.7.4) A maximum above the number of options is fine when an option can be chosen
+# more than once, and it can: a selected option carries a quantity, priced "option basePrice ×
+# option quantity" (§17.6). Turn this off if Gett ever says otherwise; MAX_GT_OPTIONS and
+# MIN_GT_OPTIONS then fire again.
+ALLOW_MAX_ABOVE_OPTION_COUNT = True
 
 # As an end time, 00:00:00 means the end of the day (REFERENCE §17.4).
 END_OF_DAY = "00:00:00"
@@ -254,6 +255,24 @@ class Menu:
                 limits[bound] = (new, new_value) if new_value is not None else (old, old_value)
             min_field, minimum = limits["minimum"]
             max_field, maximum = limits["maximum"]
+            # A group states both limits (either spelling, §17.3): without them Gett cannot tell
+            # a required choice from an optional one, nor how many may be picked.
+            missing = [
+                bound
+                for bound, (new, old) in (
+                    ("minimum", ("minSelections", "minimumAllowed")),
+                    ("maximum", ("maxSelections", "maximumAllowed")),
+                )
+                if new not in group and old not in group
+            ]
+            if missing:
+                yield self.problem(
+                    "MISSING_LIMIT",
+                    f"{label} does not say how many options to choose (its "
+                    f"{' and '.join(missing)}). Set the least and the most a customer may pick.",
+                    GROUP,
+                    key,
+                )
             minimum = minimum or 0
             options = group.get("itemIds")
             option_count = (
@@ -303,8 +322,18 @@ class Menu:
                 )
 
     def _prices(self) -> Iterator[CatalogProblem]:
+        # Every item, options included, has the price Gett re-prices carts with (§17.3, §17.5,
+        # §17.6); the schema leaves it optional, Gett cannot price a line without it.
         # The schema accepts NaN and Infinity (Python's json reads them); JSON and Gett do not.
         for key, item in self.entities[ITEM].items():
+            if "basePrice" not in item:
+                yield self.problem(
+                    "MISSING_PRICE",
+                    f"{self.label(ITEM, key)} has no price. Give it one (0 for a free option).",
+                    ITEM,
+                    key,
+                )
+                continue
             price = item.get("basePrice")
             if isinstance(price, float) and not math.isfinite(price):
                 yield self.problem(

@@ -36,12 +36,13 @@ def test_required_group_without_options_points_at_the_group(store, menu):
     assert (problem.entity, problem.entity_id) == ("modifierGroup", pid(empty))
 
 
-def test_group_allowing_more_than_its_options_is_refused(store, menu):
+def test_group_allowing_more_than_its_options_is_accepted(store, menu):
+    # An option can be chosen more than once (REFERENCE §17.6, §17.7.4).
     ModifierGroupFactory._meta.model.objects.filter(pk=menu.size.pk).update(max_selections=3)
 
     problems = catalog_validate(store=store, document=catalog_build(store=store))
 
-    assert [(p.code, p.entity_id) for p in problems] == [("MAX_GT_OPTIONS", pid(menu.size))]
+    assert problems == []
 
 
 def test_min_above_max_points_at_the_group(store, menu):

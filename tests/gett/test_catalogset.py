@@ -540,7 +540,18 @@ def test_minimum_above_maximum_is_a_problem():
     assert (problem.entity, problem.entity_id) == ("modifierGroup", "side")
 
 
-def test_maximum_above_number_of_options_is_a_problem():
+def test_maximum_above_number_of_options_is_fine_since_an_option_has_a_quantity():
+    # REFERENCE §17.7.4 allows it when options can be chosen more than once, and §17.6 prices
+    # "option basePrice × option quantity".
+    doc = burger_menu()
+    side = doc["modifierGroups"]["side"]
+    side["maxSelections"] = side["maximumAllowed"] = 3
+
+    assert catalogset_problems(doc) == []
+
+
+def test_maximum_above_number_of_options_is_a_problem_if_options_cannot_repeat(monkeypatch):
+    monkeypatch.setattr(rules, "ALLOW_MAX_ABOVE_OPTION_COUNT", False)
     doc = burger_menu()
     side = doc["modifierGroups"]["side"]
     side["maxSelections"] = side["maximumAllowed"] = 3
@@ -553,25 +564,34 @@ def test_maximum_above_number_of_options_is_a_problem():
     )
 
 
-def test_maximum_above_number_of_options_is_allowed_when_options_repeat(monkeypatch):
-    monkeypatch.setattr(rules, "ALLOW_MAX_ABOVE_OPTION_COUNT", True)
+@pytest.mark.parametrize(
+    "removed",
+    [
+        ("minSelections", "minimumAllowed", "maxSelections", "maximumAllowed"),
+        ("maxSelections", "maximumAllowed"),
+        ("minSelections", "minimumAllowed"),
+    ],
+)
+def test_group_without_its_limits_is_a_problem(removed):
     doc = burger_menu()
     side = doc["modifierGroups"]["side"]
-    side["maxSelections"] = side["maximumAllowed"] = 3
+    for name in removed:
+        del side[name]
 
-    assert catalogset_problems(doc) == []
+    problem = the_problem(doc, "MISSING_LIMIT")
 
-
-def test_minimum_above_number_of_options_without_maximum_is_a_problem():
-    doc = burger_menu()
-    side = doc["modifierGroups"]["side"]
-    del side["maxSelections"], side["maximumAllowed"]
-    side["minSelections"] = side["minimumAllowed"] = 3
-
-    problem = the_problem(doc, "MIN_GT_OPTIONS")
-
-    assert problem.json_path == "$.modifierGroups['side'].minSelections"
+    assert problem.json_path == "$.modifierGroups['side']"
     assert "Choice of side" in problem.message
+
+
+def test_item_without_a_price_is_a_problem():
+    doc = burger_menu()
+    del doc["items"]["burger"]["basePrice"]
+
+    problem = the_problem(doc, "MISSING_PRICE")
+
+    assert problem.json_path == "$.items['burger']"
+    assert "Burger" in problem.message
 
 
 def test_required_group_without_options_is_a_problem():

@@ -2,8 +2,8 @@
 
 A notification (or an onboarding step) records a `SandboxCatalogIngestion` and enqueues the pull
 on commit. The pull runs in a Celery task: it claims the row with a conditional update, downloads
-the file over HTTP (`partner_http`), checks it with `gett.catalogset.validation`, and records the
-outcome.
+the file over HTTP (`partner_http`), checks it with `catalog_rules` (the sandbox's own checker,
+independent of the portal's), and records the outcome.
 The newest accepted document per partner store is what the sandbox sells from.
 """
 
@@ -21,10 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gett.catalogset.validation import catalogset_counts, catalogset_problems
 from gett.sandbox import partner_http
 from gett.sandbox.models import SandboxCatalogIngestion, SandboxOnboarding, SandboxStore
 from gett.sandbox.problems import Problem, validation_failed
+from gett.sandbox.services.catalog_rules import catalogset_check, catalogset_counts
 from gett.sandbox.services.parsing import require_object, uri_error
 
 logger = logging.getLogger(__name__)
@@ -180,15 +180,7 @@ def ingestion_run(*, ingestion_id: int) -> SandboxCatalogIngestion | None:
         if store is not None
         else None
     )
-    problems = [
-        {
-            "code": problem.code,
-            "message": problem.message,
-            "jsonPath": problem.json_path,
-            "entityId": problem.entity_id,
-        }
-        for problem in catalogset_problems(document, store=flags)
-    ]
+    problems = catalogset_check(document, store=flags)
     accepted = not problems
     counts = catalogset_counts(document)
     validate_ms = round((time.monotonic() - validate_started) * 1000)
@@ -306,9 +298,9 @@ def catalogset_seed(
         if store is not None
         else None
     )
-    problems = catalogset_problems(document, store=flags)
+    problems = catalogset_check(document, store=flags)
     if problems:
-        messages = "; ".join(problem.message for problem in problems[:ERROR_SUMMARY_PROBLEMS])
+        messages = "; ".join(problem["message"] for problem in problems[:ERROR_SUMMARY_PROBLEMS])
         raise ValueError(
             f"Gett would reject this CatalogSet ({len(problems)} problems): {messages}"
         )
