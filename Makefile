@@ -51,6 +51,7 @@ migrations-check: install
 check-deploy: install
 	DEBUG=false SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH \
 	GETT_API_KEY=x GETT_WEBHOOK_SECRETS=x ALLOWED_HOSTS=portal.example.com \
+	PUBLIC_BASE_URL=https://portal.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database.

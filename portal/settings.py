@@ -31,8 +31,13 @@ SECRET_KEY = _secret("SECRET_KEY", "dev-only-insecure-secret-key-change-me-01234
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Where Gett (and the sandbox) reach this portal: webhooks and catalog URLs are built on it.
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where Gett (and the sandbox) reach this portal: webhooks, catalog, logo and image URLs are built
+# on it. Required outside DEBUG; `check --deploy` refuses one that is not https on a public host.
+PUBLIC_BASE_URL = (
+    env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+    if DEBUG
+    else env.str("PUBLIC_BASE_URL")
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,6 +9,8 @@ os.environ.setdefault("GETT_WEBHOOK_SECRETS", "whsec_test_current,whsec_test_pre
 os.environ.setdefault("GETT_SANDBOX_ENABLED", "true")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("GETT_API_BASE_URL", "https://gett.test")
+# Required without DEBUG; the local address, as the tests' sandbox and live server use it.
+os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 from portal.settings import *  # noqa: E402,F403
 

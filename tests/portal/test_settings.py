@@ -14,6 +14,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 60,
     "GETT_API_KEY": "live-key",
     "GETT_WEBHOOK_SECRETS": "whsec_live",
+    "PUBLIC_BASE_URL": "https://portal.example.com",
 }
 
 
@@ -63,11 +64,69 @@ def test_the_sandbox_can_never_run_beside_production_gett():
     assert "GETT_SANDBOX_ENABLED must be off when talking to production Gett" in value
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "GETT_API_KEY"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "GETT_API_KEY", "PUBLIC_BASE_URL"])
 def test_production_refuses_to_start_without_its_secrets(name):
     env = {k: v for k, v in PRODUCTION.items() if k != name}
 
     assert f"Set the {name} environment variable" in _settings(env, "1")
+
+
+def test_development_keeps_the_local_public_base_url():
+    assert _settings({"DEBUG": "true"}, "s.PUBLIC_BASE_URL") == "http://127.0.0.1:8000"
+
+
+def _check_deploy(public_base_url: str | None) -> subprocess.CompletedProcess:
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    env = {**clean, **PRODUCTION, "ALLOWED_HOSTS": "portal.example.com"}
+    env["SECRET_KEY"] = "check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    if public_base_url is None:
+        env.pop("PUBLIC_BASE_URL")
+    else:
+        env["PUBLIC_BASE_URL"] = public_base_url
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://127.0.0.1:8000", "must use https"),
+        ("https://127.0.0.1:8000", "loopback"),
+        ("https://localhost", "localhost"),
+        ("http://portal.example.com", "must use https"),
+        ("https://10.0.0.5", "private network"),
+        ("https://192.168.1.20", "private network"),
+        ("https://169.254.169.254", "link-local"),
+        ("https://[::1]", "loopback"),
+    ],
+)
+def test_check_deploy_fails_on_a_public_base_url_gett_cannot_reach(url, said):
+    result = _check_deploy(url)
+
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr
+    assert said in result.stderr
+
+
+def test_check_deploy_passes_on_an_https_public_base_url():
+    result = _check_deploy("https://portal.example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert "portal.E001" not in result.stderr
+
+
+def test_production_refuses_to_start_without_a_public_base_url():
+    result = _check_deploy(None)
+
+    assert result.returncode != 0
+    assert "Set the PUBLIC_BASE_URL environment variable" in result.stderr
 
 
 def test_the_sandbox_imports_nothing_from_the_portal_apps():
