@@ -273,6 +273,57 @@ CATALOG_STORAGE_URL_EXPIRY_SECONDS = env.int(
     "CATALOG_STORAGE_URL_EXPIRY_SECONDS", default=7 * 24 * 3600
 )
 
+
+def s3_media_storage(
+    *,
+    bucket: str,
+    endpoint_url: str,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    addressing_style: str,
+    public_base_url: str,
+    expiry: int,
+) -> dict:
+    """STORAGES["default"] on an S3-compatible bucket: uploads under media/, with URLs Gett can
+    fetch (<public base URL>/media/<name>, or presigned when there is no public URL)."""
+    scheme, _, domain = public_base_url.partition("://")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "addressing_style": addressing_style or None,
+            "signature_version": "s3v4",
+            "location": "media",
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": not public_base_url,
+            "querystring_expire": expiry,
+            "custom_domain": domain or None,
+            "url_protocol": f"{scheme}:" if public_base_url else "https:",
+        },
+    }
+
+
+# Uploaded images (store logos, item images) go to the same bucket, under media/: without DEBUG
+# the portal does not serve /media/, and Gett must be able to fetch the URLs we send it. The
+# bucket must then let anyone read media/* too when CATALOG_STORAGE_PUBLIC_BASE_URL is set.
+if CATALOG_STORAGE_BUCKET:
+    STORAGES["default"] = s3_media_storage(
+        bucket=CATALOG_STORAGE_BUCKET,
+        endpoint_url=CATALOG_STORAGE_ENDPOINT_URL,
+        region=CATALOG_STORAGE_REGION,
+        access_key=CATALOG_STORAGE_ACCESS_KEY_ID,
+        secret_key=CATALOG_STORAGE_SECRET_ACCESS_KEY,
+        addressing_style=CATALOG_STORAGE_ADDRESSING_STYLE,
+        public_base_url=CATALOG_STORAGE_PUBLIC_BASE_URL,
+        expiry=CATALOG_STORAGE_URL_EXPIRY_SECONDS,
+    )
+
 # Sandbox: the API keys it accepts (defaults to the portal's own key).
 GETT_SANDBOX_API_KEYS = env.list("GETT_SANDBOX_API_KEYS", default=[GETT_API_KEY])
 # Gett's sandbox allows 5x production (REFERENCE §14): 5,000 reads and 500 writes a minute.

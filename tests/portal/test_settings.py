@@ -142,3 +142,22 @@ def test_the_sandbox_imports_nothing_from_the_portal_apps():
                 assert name.split(".")[0] not in {"stores", "catalogs", "orders", "onboarding"}, (
                     f"{path.relative_to(BASE_DIR)} imports {name}"
                 )
+
+
+def test_with_a_bucket_uploaded_images_go_to_it_under_media():
+    env = {
+        **PRODUCTION,
+        "CATALOG_STORAGE_BUCKET": "menus",
+        "CATALOG_STORAGE_PUBLIC_BASE_URL": "https://cdn.example.com/menus",
+    }
+    value = _settings(
+        env,
+        "(s.STORAGES['default']['BACKEND'], s.STORAGES['default']['OPTIONS']['location'],"
+        " s.STORAGES['default']['OPTIONS']['custom_domain'])",
+    )
+
+    assert ast.literal_eval(value) == (
+        "storages.backends.s3.S3Storage",
+        "media",
+        "cdn.example.com/menus",
+    )
