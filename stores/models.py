@@ -320,7 +320,9 @@ class StoreEvent(models.Model):
         if outcome == "sending":
             return f"{said} Sending Gett the store's status again…"
         if outcome == "failed":
-            error = self.message.last_error if self.message else ""
+            error = (
+                self.message.last_error_detail or self.message.last_error if self.message else ""
+            )
             return f"{said} Gett refused the status we sent again: {error or 'no reason given'}."
         reason = f": {self.detail}" if self.detail else ""
         return f"{said} We could not bring Gett back in line{reason}."

@@ -40,9 +40,8 @@ class GettView:
 
 def _gett_detail(message: OutboundMessage) -> str:
     """Gett's own words for a failure (its problem `detail`), else our error line."""
-    detail = getattr(message, "last_error_detail", "")
-    if detail:
-        return detail
+    if message.last_error_detail:
+        return message.last_error_detail
     # Older rows keep only GettError's line: "VALIDATION_FAILED (422): <detail> [requestId …]".
     match = _ERROR_LINE.match(message.last_error)
     return (match.group(1) if match else message.last_error) or "no reason given"

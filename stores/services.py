@@ -279,7 +279,7 @@ def _store_reconcile_apply(*, store: Store, reading: dict, now: datetime) -> str
         if store.drift_unrepaired_since is None:
             store.drift_unrepaired_since = now
             if refused and last is not None:
-                detail = f"Gett refused it ({last.last_error[:500]})"
+                detail = f"Gett refused it: {(last.last_error_detail or last.last_error)[:500]}"
             else:
                 detail = f"Gett still disagrees after {store.drift_repairs} repairs"
             StoreEvent.objects.create(
