@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 
 from orders import selectors, services
 from orders.models import Order, OrderEvent, OrderLine
-from portal.api_errors import api_exception_handler
 from portal.money import money_data
 from stores import access
 from stores.access import Action
@@ -25,16 +24,6 @@ AMOUNT_FIELDS = ("subtotal", "fees", "promotions", "taxes", "adjustments", "tip"
 STATUS_CHOICES = [(s.value, s.label) for s in Order.Status if s != Order.Status.PENDING] + [
     ("completed", "Completed")
 ]
-
-
-class ProblemJsonErrors:
-    """Answer every error of these views as problem+json, whatever DRF's EXCEPTION_HANDLER is.
-
-    Redundant once `portal.api_errors.api_exception_handler` is the project's handler.
-    """
-
-    def get_exception_handler(self):
-        return api_exception_handler
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -228,7 +217,7 @@ ERRORS = {
 }
 
 
-class OrderListApi(ProblemJsonErrors, generics.ListAPIView):
+class OrderListApi(generics.ListAPIView):
     serializer_class = OrderSerializer
 
     @extend_schema(parameters=[OrderFilterSerializer])
@@ -254,13 +243,13 @@ class OrderListApi(ProblemJsonErrors, generics.ListAPIView):
         ).order_by("-placed_at", "-id")
 
 
-class OrderDetailApi(ProblemJsonErrors, APIView):
+class OrderDetailApi(APIView):
     @extend_schema(responses={200: OrderSerializer, 404: ERRORS[404]})
     def get(self, request, public_id):
         return Response(OrderSerializer(_order_get(request, public_id)).data)
 
 
-class OrderStatusApi(ProblemJsonErrors, APIView):
+class OrderStatusApi(APIView):
     @extend_schema(request=OrderStatusInputSerializer, responses={200: OrderSerializer, **ERRORS})
     def post(self, request, public_id):
         order = _order_get(request, public_id, Action.WORK_ORDERS)
@@ -279,7 +268,7 @@ class OrderStatusApi(ProblemJsonErrors, APIView):
         return Response(OrderSerializer(_order_get(request, public_id)).data)
 
 
-class OrderCancelApi(ProblemJsonErrors, APIView):
+class OrderCancelApi(APIView):
     @extend_schema(request=OrderCancelInputSerializer, responses={200: OrderSerializer, **ERRORS})
     def post(self, request, public_id):
         order = _order_get(request, public_id, Action.WORK_ORDERS)

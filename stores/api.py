@@ -15,45 +15,16 @@ Conventions for the whole merchant API (the menu API follows them too):
   not do a thing gets a 403 saying who can.
 """
 
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
-from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gett import outbox
-from portal.exceptions import InvalidStateError, NotAllowed, PortalError
 from portal.money import money_data
 from stores import access, services
 from stores.access import Action
 from stores.models import PauseReason, Store
-
-# kept until catalogs moves to stores.access
-get_store_for_api = access.store_get_for_user
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-class PortalErrorsAsDrf:
-    """Mixin: a service's `PortalError` as DRF's error of the same status (400/403/409).
-
-    Temporary: delete it (and `Conflict`) once `portal.api_errors.api_exception_handler` is DRF's
-    EXCEPTION_HANDLER, which answers PortalError as problem+json by itself.
-    """
-
-    def handle_exception(self, exc):
-        if isinstance(exc, NotAllowed):
-            exc = PermissionDenied(exc.message)
-        elif isinstance(exc, InvalidStateError):
-            exc = Conflict(exc.message)
-        elif isinstance(exc, PortalError):
-            exc = serializers.ValidationError({exc.field or "non_field_errors": [exc.message]})
-        return super().handle_exception(exc)
 
 
 class MoneySerializer(serializers.Serializer):
@@ -149,24 +120,6 @@ class PauseInputSerializer(serializers.Serializer):
     )
 
 
-class RequestTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
-    default_code = "too_large"
-
-
-def _request_data(request):
-    """`request.data`, with bodies that would give a 500 or an HTML 400 answered as JSON 4xx."""
-    try:
-        return request.data
-    except RequestDataTooBig:
-        # Django would answer its bare HTML 400 page.
-        raise RequestTooLarge() from None
-    except RecursionError:
-        # DRF's JSON parser only catches ValueError; deeply nested arrays would be a 500.
-        raise ParseError("JSON parse error - nested too deeply.") from None
-
-
 class StoreListApi(generics.ListAPIView):
     serializer_class = StoreOutputSerializer
 
@@ -185,14 +138,14 @@ class StoreListApi(generics.ListAPIView):
         return self.get_paginated_response(serializer.data)
 
 
-class StoreDetailApi(PortalErrorsAsDrf, APIView):
+class StoreDetailApi(APIView):
     @extend_schema(responses=StoreOutputSerializer)
     def get(self, request, public_id):
         store = access.store_get_for_user(request, public_id)
         return Response(StoreOutputSerializer(store).data)
 
 
-class StorePauseApi(PortalErrorsAsDrf, APIView):
+class StorePauseApi(APIView):
     @extend_schema(
         request=PauseInputSerializer,
         responses={
@@ -205,7 +158,7 @@ class StorePauseApi(PortalErrorsAsDrf, APIView):
     )
     def post(self, request, public_id):
         store = access.store_get_for_user(request, public_id, Action.PAUSE)
-        data = PauseInputSerializer(data=_request_data(request))
+        data = PauseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The same limits as the pause form: `services.store_pause` owns them.
         store = services.store_pause(
@@ -217,7 +170,7 @@ class StorePauseApi(PortalErrorsAsDrf, APIView):
         return Response(StoreOutputSerializer(store).data)
 
 
-class StoreResumeApi(PortalErrorsAsDrf, APIView):
+class StoreResumeApi(APIView):
     @extend_schema(
         request=None,
         responses={
