@@ -65,7 +65,17 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         ),
         (
             "Last error",
-            {"fields": ("last_status_code", "last_error_code", "last_error", "last_request_id")},
+            {
+                "fields": (
+                    "first_failed_at",
+                    "last_status_code",
+                    "last_error_code",
+                    "last_error_detail",
+                    "errors_pretty",
+                    "last_error",
+                    "last_request_id",
+                )
+            },
         ),
         ("Payload", {"fields": ("payload_pretty", "response_pretty")}),
     )
@@ -116,6 +126,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
                 for state, label in State.choices
             ],
             "outbox_oldest_open": oldest_open,
+            "breaker": outbox.breaker_state(),
         }
 
     @admin.display(description="Kind", ordering="kind")
@@ -142,6 +153,10 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     @admin.display(description="Last error")
     def short_error(self, obj: OutboundMessage) -> str:
         return Truncator(obj.last_error).chars(80)
+
+    @admin.display(description="Gett's errors[]")
+    def errors_pretty(self, obj: OutboundMessage) -> str:
+        return _pretty_json(obj.last_errors)
 
     @admin.display(description="Payload")
     def payload_pretty(self, obj: OutboundMessage) -> str:

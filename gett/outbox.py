@@ -478,6 +478,85 @@ def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind
 
 
+# How bad a message's state is for the headline: the worst current state wins, so a failed or
+# retrying change is never hidden behind a newer "Delivered" of another kind.
+_SEVERITY: dict[str, int] = {
+    State.DELIVERED: 0,
+    State.HELD: 1,
+    State.PENDING: 2,
+    State.SENDING: 2,
+    State.FAILED: 4,
+}
+
+
+def _severity(message: OutboundMessage) -> int:
+    return 3 if message.is_retrying else _SEVERITY.get(message.state, 0)
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """Where one key's messages stand: the newest message of each kind (its lanes)."""
+
+    current: list[OutboundMessage]
+
+    @property
+    def headline(self) -> OutboundMessage | None:
+        """The worst current message (the newest among equally bad ones)."""
+        return max(self.current, key=lambda m: (_severity(m), m.pk), default=None)
+
+    @property
+    def status(self) -> OutboundMessage | None:
+        return next((m for m in self.current if m.kind == "store.status"), None)
+
+    @property
+    def failed(self) -> list[OutboundMessage]:
+        return [m for m in self.current if m.state == State.FAILED]
+
+    @property
+    def in_flight(self) -> bool:
+        return any(m.state in (State.PENDING, State.SENDING) for m in self.current)
+
+
+def sync_summaries(keys: list[str]) -> dict[str, SyncSummary]:
+    """A `SyncSummary` per key, in two queries whatever the number of keys."""
+    from django.db.models import Max
+
+    last_ids = (
+        OutboundMessage.objects.filter(key__in=keys)
+        .exclude(state=State.SUPERSEDED)
+        .values("key", "kind")
+        .annotate(last_id=Max("id"))
+        .values_list("last_id", flat=True)
+    )
+    current: dict[str, list[OutboundMessage]] = {key: [] for key in keys}
+    for message in OutboundMessage.objects.filter(id__in=list(last_ids)).order_by("-id"):
+        current[message.key].append(message)
+    return {key: SyncSummary(current=messages) for key, messages in current.items()}
+
+
+def recent_changes(key: str, *, limit: int = 6) -> list[tuple[OutboundMessage, int]]:
+    """The key's recent messages, one row per change: consecutive messages of the same kind,
+    state and payload (the same change sent again) are collapsed into one, with their count."""
+    rows: list[tuple[OutboundMessage, int]] = []
+    for message in OutboundMessage.objects.filter(key=key).exclude(state=State.SUPERSEDED)[
+        : limit * 5
+    ]:
+        if rows:
+            last, repeats = rows[-1]
+            same = (last.kind, last.state, last.payload) == (
+                message.kind,
+                message.state,
+                message.payload,
+            )
+            if same:
+                rows[-1] = (last, repeats + 1)
+                continue
+        if len(rows) == limit:
+            break
+        rows.append((message, 1))
+    return rows
+
+
 def latest_for_keys(keys: list[str]) -> dict[str, OutboundMessage]:
     """The newest relevant message per key, in two queries whatever the number of keys."""
     from django.db.models import Max

@@ -37,11 +37,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "stores/no_merchant.html", status=200)
     stores = list(Store.objects.for_merchant(membership.merchant).order_by("name"))
-    latest = outbox.latest_for_keys([s.outbox_key for s in stores])
-    rows = [(store, latest.get(store.outbox_key)) for store in stores]
+    summaries = outbox.sync_summaries([s.outbox_key for s in stores])
+    # Each card's sync line is its worst current message, as on the store page.
+    rows = [
+        (store, summaries[store.outbox_key].headline, summaries[store.outbox_key])
+        for store in stores
+    ]
     template = "stores/dashboard.html#store-cards" if request.htmx else "stores/dashboard.html"
     context = {
         "rows": rows,
+        "breaker": outbox.breaker_state(),
         "merchant": membership.merchant,
         "can_integrate": access.can(membership, Action.INTEGRATE),
         # What Gett has for each store's status (a refused resume is not "Online").
@@ -67,11 +72,15 @@ def merchant_switch(request: HttpRequest) -> HttpResponse:
 
 
 def _sync_context(store: Store) -> dict:
-    latest = outbox.latest_for_key(store.outbox_key)
-    recent = OutboundMessage.objects.filter(key=store.outbox_key).exclude(
-        state=OutboundMessage.State.SUPERSEDED
-    )[:5]
-    return {"latest": latest, "recent": recent}
+    summary = outbox.sync_summaries([store.outbox_key])[store.outbox_key]
+    return {
+        # The headline is the worst current state, not the newest message.
+        "latest": summary.headline,
+        "sync": summary,
+        "status_message": summary.status,
+        "recent": outbox.recent_changes(store.outbox_key),
+        "breaker": outbox.breaker_state(),
+    }
 
 
 def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, status=200):

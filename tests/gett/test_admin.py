@@ -142,3 +142,20 @@ def test_outbox_changelist_shows_health_counts(admin_client):
     assert "Integration health" in response.text
     assert '<td data-state="failed">' in response.text
     assert "Oldest message still to go out" in response.text
+
+
+def test_outbox_change_page_shows_gett_s_detail_and_errors(admin_client):
+    message = _message(
+        kind="store.update",
+        state=State.FAILED,
+        last_status_code=422,
+        last_error_detail="The store is invalid.",
+        last_errors=[{"jsonPath": "$.description", "message": "at most 1000 characters"}],
+    )
+
+    page = admin_client.get(
+        reverse("admin:gett_outboundmessage_change", args=[message.pk])
+    ).content.decode()
+
+    assert "The store is invalid." in page
+    assert "at most 1000 characters" in page
