@@ -110,6 +110,8 @@ class SandboxCall(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     # The fault switch that answered this call instead of the endpoint (SandboxFault.Mode).
     fault = models.CharField(max_length=20, blank=True)
+    # Things Gett lets pass but a developer would want to know (an unknown member, ...).
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -191,8 +193,10 @@ class SandboxCatalogIngestion(models.Model):
         related_name="ingestions",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # [{code, message, jsonPath, entityId}] as CatalogProblem reports them, plus fetch failures.
+    # [{code, message, jsonPath, entityId}] from the checks (catalog_rules), or the fetch failure.
     problems = models.JSONField(default=list, blank=True)
+    # Texts about a pull that worked here but would not at Gett (a loopback or http URL).
+    warnings = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     catalog_set_id = models.CharField(max_length=200, blank=True)
     # Kept only when accepted: it is what the sandbox sells from.

@@ -19,7 +19,6 @@ takes URLs from untrusted users.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+
+from gett.sandbox import jsonbody
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def fetch_json(url: str) -> Fetched:
 
     size = len(body)
     try:
-        document = json.loads(bytes(body).decode("utf-8"), parse_constant=_reject_constant)
+        document = jsonbody.loads(bytes(body).decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         shown_type = content_type or "no Content-Type"
         raise FetchError(
@@ -182,11 +183,6 @@ def _too_large(url: str, max_bytes: int, status: int, size: int, elapsed: int) -
         size_bytes=size,
         elapsed_ms=elapsed,
     )
-
-
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON does not.
-    raise ValueError(f"{name} is not a JSON value")
 
 
 # --- order webhooks ---------------------------------------------------------------------------

@@ -95,6 +95,12 @@ def validation_failed(errors: list[dict[str, str]]) -> Problem:
     return Problem("VALIDATION_FAILED", detail, errors=errors)
 
 
+def invalid_request(errors: list[dict[str, str]]) -> Problem:
+    """400: the body is not the documented shape (a wrong type, a value outside an enum)."""
+    detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are invalid."
+    return Problem("INVALID_REQUEST", detail, errors=errors)
+
+
 def new_request_id() -> str:
     return "req_" + secrets.token_hex(8)
 

@@ -7,8 +7,8 @@ body size, problem+json for every error) and records the call in SandboxCall.
 
 from __future__ import annotations
 
+import difflib
 import hmac
-import json
 import logging
 import time
 import uuid
@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from gett.sandbox import services
+from gett.sandbox import jsonbody, services
 from gett.sandbox.models import (
     SandboxCall,
     SandboxFault,
@@ -50,6 +50,20 @@ LOG_BODY_BYTES = 64 * 1024
 LOGGED_HEADERS = ("API-Version", "Content-Type", "Content-Length", "Accept", "User-Agent")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# The members of each documented request body (REFERENCE §4-7). Others are accepted and ignored,
+# as at Gett, but a call that sends one is recorded with a warning: it is usually a misspelling.
+STORE_STATUS_MEMBERS = ("status", "reason", "resumeAt")
+STORE_UPDATE_MEMBERS = (
+    "name",
+    "phone",
+    "logoUrl",
+    "description",
+    "deliveryAllowed",
+    "pickupAllowed",
+)
+CATALOG_NOTIFICATION_MEMBERS = ("callbackUrl",)
+ORDER_STATUS_MEMBERS = ("state", "status", "estimatedReadyAt", "cancelReason")
+
 View = Callable[..., HttpResponse]
 
 
@@ -71,6 +85,7 @@ def sandbox_api(*methods: str, faultable: bool = True) -> Callable[[View], View]
             rate_headers: dict[str, str] = {}
             problem: Problem | None = None
             fault = ""
+            request.sandbox_warnings = []  # type: ignore[attr-defined]
             try:
                 api_key = _authenticate(request)
                 if methods and request.method not in methods:
@@ -122,6 +137,7 @@ def sandbox_api(*methods: str, faultable: bool = True) -> Callable[[View], View]
                 error_code=problem.error_code if problem else "",
                 fault=fault,
                 started=started,
+                warnings=request.sandbox_warnings,  # type: ignore[attr-defined]
             )
             return response
 
@@ -193,7 +209,9 @@ def _check_body_size(request: HttpRequest) -> None:
         )
 
 
-def _json_body(request: HttpRequest) -> Any:
+def _json_body(request: HttpRequest, *, members: tuple[str, ...] | None = None) -> Any:
+    """The body as JSON, parsed strictly (see `jsonbody`). With `members`, the documented
+    members of this body: any other top-level member is ignored but recorded as a warning."""
     raw_type = request.META.get("CONTENT_TYPE", "")
     if raw_type and not (
         request.content_type == "application/json" or (request.content_type or "").endswith("+json")
@@ -206,18 +224,33 @@ def _json_body(request: HttpRequest) -> Any:
     if not body:
         raise Problem("INVALID_REQUEST", "A JSON request body is required.")
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        data = jsonbody.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise Problem("INVALID_REQUEST", "The request body is not UTF-8.") from None
     except ValueError as exc:
         raise Problem("INVALID_REQUEST", f"The request body is not valid JSON: {exc}.") from None
     except RecursionError:
         raise Problem("INVALID_REQUEST", "The request body is nested too deeply.") from None
+    if members is not None and isinstance(data, dict):
+        request.sandbox_warnings += _unknown_member_warnings(data, members)  # type: ignore[attr-defined]
+    return data
 
 
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON (and Gett) does not.
-    raise ValueError(f"{name} is not a JSON value")
+def _unknown_member_warnings(body: dict[str, Any], members: tuple[str, ...]) -> list[str]:
+    warnings = []
+    for name in body:
+        if name in members:
+            continue
+        warning = f"Unknown member {name!r} was ignored"
+        close = difflib.get_close_matches(name, members, n=1, cutoff=0.6) or [
+            member for member in members if member.lower() == name.replace("_", "").lower()
+        ]
+        if close:
+            warning += f"; did you mean {close[0]!r}?"
+        else:
+            warning += f" (this body takes {', '.join(members)})."
+        warnings.append(warning)
+    return warnings
 
 
 def _instance(request: HttpRequest) -> str:
@@ -235,12 +268,17 @@ def _record_call(
     error_code: str,
     fault: str,
     started: float,
+    warnings: list[str],
 ) -> None:
     try:
         raw = request.body
     except RequestDataTooBig:
         raw = None
-    body, truncated = ("", True) if raw is None else _clip(raw)
+    if error_code == "UNAUTHENTICATED":
+        # Anyone can send anything without a key: record that the call happened, not its body.
+        body, truncated = "", False
+    else:
+        body, truncated = ("", True) if raw is None else _clip(raw)
     response_body, _ = _clip(response.content)
     SandboxCall.objects.create(
         request_id=request_id,
@@ -259,6 +297,7 @@ def _record_call(
         latency_ms=round((time.monotonic() - started) * 1000),
         error_code=error_code,
         fault=fault,
+        warnings=warnings,
     )
 
 
@@ -399,7 +438,9 @@ def store_list(request: HttpRequest) -> HttpResponse:
 def store_detail(request: HttpRequest, store_id: Any) -> HttpResponse:
     store = services.store_get(store_id=store_id)
     if request.method == "PUT":
-        store = services.store_update(store=store, data=_json_body(request))
+        store = services.store_update(
+            store=store, data=_json_body(request, members=STORE_UPDATE_MEMBERS)
+        )
     return JsonResponse(store_json(store))
 
 
@@ -407,13 +448,18 @@ def store_detail(request: HttpRequest, store_id: Any) -> HttpResponse:
 def store_status(request: HttpRequest, store_id: Any) -> HttpResponse:
     store = services.store_get(store_id=store_id)
     if request.method == "POST":
-        store = services.store_status_update(store=store, data=_json_body(request))
+        store = services.store_status_update(
+            store=store, data=_json_body(request, members=STORE_STATUS_MEMBERS)
+        )
     return JsonResponse(store_status_json(store))
 
 
 @sandbox_api("POST")
 def catalogset_notification(request: HttpRequest) -> HttpResponse:
-    services.catalog_notify(partner_store_id=request.GET.get("storeId"), data=_json_body(request))
+    services.catalog_notify(
+        partner_store_id=request.GET.get("storeId"),
+        data=_json_body(request, members=CATALOG_NOTIFICATION_MEMBERS),
+    )
     # Accepted: the file is pulled and checked asynchronously (REFERENCE §4).
     return _empty(202)
 
@@ -442,7 +488,9 @@ def onboarding_activate(request: HttpRequest, onboarding_id: str) -> HttpRespons
 @sandbox_api("POST")
 def order_status(request: HttpRequest, order_id: str) -> HttpResponse:
     order = services.order_get(order_id=order_id)
-    services.order_status_update(order=order, data=_json_body(request))
+    services.order_status_update(
+        order=order, data=_json_body(request, members=ORDER_STATUS_MEMBERS)
+    )
     # "Status update received": no body is documented.
     return _empty(200)
 

@@ -87,10 +87,10 @@ def test_pause_without_reason_is_422_pointing_at_reason(client, auth, store, sta
 
 
 @pytest.mark.parametrize("reason", ["lunch", "", None, 3])
-def test_pause_with_a_reason_outside_the_enum_is_422(client, auth, status_url, reason):
+def test_pause_with_a_reason_outside_the_enum_is_400(client, auth, status_url, reason):
     response = post_status(client, status_url, {"status": "paused", "reason": reason}, auth)
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     body = assert_valid_response(response, STATUS, "post")
     assert [e["jsonPath"] for e in body["errors"]] == ["$.reason"]
 
@@ -111,12 +111,12 @@ def test_pause_with_resume_at_in_the_past_is_422(client, auth, store, status_url
 @pytest.mark.parametrize(
     "resume_at", ["tomorrow", "2030-05-08", "2030-05-08T19:30:00", "2030-13-08T19:30:00Z", 1, None]
 )
-def test_pause_with_resume_at_that_is_not_a_date_time_is_422(client, auth, status_url, resume_at):
+def test_pause_with_resume_at_that_is_not_a_date_time_is_400(client, auth, status_url, resume_at):
     body = {"status": "paused", "reason": "too_busy", "resumeAt": resume_at}
 
     response = post_status(client, status_url, body, auth)
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     problem = assert_valid_response(response, STATUS, "post")
     assert [e["jsonPath"] for e in problem["errors"]] == ["$.resumeAt"]
 
@@ -131,10 +131,10 @@ def test_pause_reports_every_invalid_member_at_once(client, auth, status_url):
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": "too_busy"}, {"status": "closed"}, {"status": 1}])
-def test_missing_or_unknown_status_is_422_pointing_at_status(client, auth, status_url, body):
+def test_missing_or_unknown_status_is_400_pointing_at_status(client, auth, status_url, body):
     response = post_status(client, status_url, body, auth)
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     problem = assert_valid_response(response, STATUS, "post")
     assert [e["jsonPath"] for e in problem["errors"]] == ["$.status"]
 

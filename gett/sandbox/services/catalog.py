@@ -9,12 +9,14 @@ The newest accepted document per partner store is what the sandbox sells from.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -155,6 +157,7 @@ def ingestion_run(*, ingestion_id: int) -> SandboxCatalogIngestion | None:
     if not claimed or ingestion is None:
         return ingestion
 
+    warnings = callback_url_warnings(ingestion.callback_url)
     try:
         fetched = partner_http.fetch_json(ingestion.callback_url)
     except partner_http.FetchError as exc:
@@ -168,8 +171,15 @@ def ingestion_run(*, ingestion_id: int) -> SandboxCatalogIngestion | None:
             http_status=exc.http_status,
             size_bytes=exc.size_bytes,
             fetch_ms=exc.elapsed_ms,
+            warnings=warnings,
         )
         return ingestion
+
+    if fetched.final_url != ingestion.callback_url:
+        warnings += [
+            f"Redirected to {fetched.final_url}: {warning}"
+            for warning in callback_url_warnings(fetched.final_url)
+        ]
 
     validate_started = time.monotonic()
     document = fetched.document
@@ -197,6 +207,7 @@ def ingestion_run(*, ingestion_id: int) -> SandboxCatalogIngestion | None:
         size_bytes=fetched.size_bytes,
         fetch_ms=fetched.elapsed_ms,
         validate_ms=validate_ms,
+        warnings=warnings,
     )
     logger.info(
         "sandbox ingestion %s %s (%d problems)",
@@ -221,12 +232,14 @@ def _finish(
     size_bytes: int | None = None,
     fetch_ms: int | None = None,
     validate_ms: int | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     now = timezone.now()
     kept = problems[:MAX_PROBLEMS_KEPT]
     values = {
         "status": status,
         "problems": kept,
+        "warnings": warnings or [],
         "counts": counts or {},
         "document": document,
         "catalog_set_id": catalog_set_id[:200],
@@ -259,6 +272,39 @@ def _finish(
         status=Onboarding.Status.CATALOG_INGESTING,
         ingestion=ingestion,
     ).update(updated_at=now, **outcome)
+
+
+def callback_url_warnings(url: str) -> list[str]:
+    """Why the real Gett could not pull `url`, though the sandbox could (it allows local hosts,
+    see partner_http): Gett fetches from the public internet, and over https (REFERENCE §4)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return []
+    warnings = []
+    if _is_local_host(host):
+        warnings.append(
+            f"Gett cannot reach {url} from the internet: {host} is not a public host. "
+            "Set PUBLIC_BASE_URL to the portal's public https address."
+        )
+    if parts.scheme == "http":
+        warnings.append(
+            f"{url} is plain http; serve the CatalogSet over https for Gett to download it."
+        )
+    return warnings
+
+
+def _is_local_host(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        name = host.lower().rstrip(".")
+        return (
+            "." not in name  # "localhost", a docker service name: resolvable only nearby
+            or name.endswith((".localhost", ".local", ".internal", ".test", ".invalid"))
+        )
+    return not address.is_global
 
 
 def error_summary(problems: list[dict[str, Any]]) -> str:

@@ -17,7 +17,6 @@ them; nothing here touches the database.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -29,6 +28,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from gett.sandbox import jsonbody
 from gett.sandbox.partner_http import WebhookReply
 
 # REFERENCE §15: the Amounts members that are numbers (tipDescription is a breakdown, not one).
@@ -76,8 +76,8 @@ def reply_json(reply: WebhookReply) -> Any:
     if not reply.body:
         return None
     try:
-        return json.loads(reply.body)
-    except ValueError:
+        return jsonbody.loads(reply.body)
+    except (ValueError, RecursionError):
         return None
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
 from gett.sandbox.models import PauseReason, SandboxStore, StoreStatus
-from gett.sandbox.problems import Problem, field_error, validation_failed
+from gett.sandbox.problems import Problem, field_error, invalid_request, validation_failed
 from gett.sandbox.services.parsing import is_uri, parse_date_time, require_object
 
 ADDRESS_FIELDS = ("street", "city", "state", "postalCode", "country")
@@ -19,6 +20,8 @@ ADDRESS_FIELDS = ("street", "city", "state", "postalCode", "country")
 MAX_NAME = 200
 MAX_PHONE = 40
 MAX_DESCRIPTION = 5000
+# (inferred) How far ahead a resumeAt may lie; Gett documents no limit.
+MAX_PAUSE_YEARS = 100
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -181,23 +184,50 @@ def store_update(*, store: SandboxStore, data: Any) -> SandboxStore:
 
 @transaction.atomic
 def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
-    """Apply a `StoreStatusUpdate` body: pause (with a reason, maybe a resumeAt) or resume."""
+    """Apply a `StoreStatusUpdate` body: pause (with a reason, maybe a resumeAt) or resume.
+
+    A body that is not a StoreStatusUpdate (a member of the wrong type or outside its enum, on a
+    pause or a resume alike) is a 400, as at Gett; a well-formed one that cannot apply (a pause
+    without a reason, a resumeAt in the past) is a 422.
+    """
     body = require_object(data)
     now = django_timezone.now()
 
+    malformed: list[dict[str, str]] = []
+    status = body.get("status")
     if "status" not in body:
-        raise validation_failed([field_error("$.status", "status is required.", "required")])
-    status = body["status"]
-    if status not in StoreStatus.values:
-        raise validation_failed(
-            [
-                field_error(
-                    "$.status",
-                    f"status must be one of {', '.join(StoreStatus.values)}.",
-                    "invalid_enum",
-                )
-            ]
+        malformed.append(field_error("$.status", "status is required.", "required"))
+    elif status not in StoreStatus.values:
+        malformed.append(
+            field_error(
+                "$.status",
+                f"status must be one of {', '.join(StoreStatus.values)}.",
+                "invalid_enum",
+            )
         )
+    reason = body.get("reason")
+    if "reason" in body and reason not in PauseReason.values:
+        malformed.append(
+            field_error(
+                "$.reason",
+                f"reason must be one of {', '.join(PauseReason.values)}.",
+                "invalid_enum",
+            )
+        )
+    resume_at = None
+    if "resumeAt" in body:
+        resume_at = _resume_at(body["resumeAt"], now=now)
+        if resume_at is None:
+            malformed.append(
+                field_error(
+                    "$.resumeAt",
+                    "resumeAt must be an ISO 8601 date-time with an offset within the next "
+                    f"{MAX_PAUSE_YEARS} years, e.g. 2026-05-08T19:30:00Z.",
+                    "invalid_date_time",
+                )
+            )
+    if malformed:
+        raise invalid_request(malformed)
 
     store = SandboxStore.objects.select_for_update().get(pk=store.pk)
     store.resume_if_due(now)
@@ -212,31 +242,10 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
         return store
 
     errors: list[dict[str, str]] = []
-    reason = body.get("reason")
     if "reason" not in body:
         errors.append(field_error("$.reason", "reason is required when pausing.", "required"))
-    elif reason not in PauseReason.values:
-        errors.append(
-            field_error(
-                "$.reason",
-                f"reason must be one of {', '.join(PauseReason.values)}.",
-                "invalid_enum",
-            )
-        )
-    resume_at = None
-    if "resumeAt" in body:
-        resume_at = parse_date_time(body["resumeAt"])
-        if resume_at is None:
-            errors.append(
-                field_error(
-                    "$.resumeAt",
-                    "resumeAt must be an ISO 8601 date-time with an offset, "
-                    "e.g. 2026-05-08T19:30:00Z.",
-                    "invalid_date_time",
-                )
-            )
-        elif resume_at <= now:
-            errors.append(field_error("$.resumeAt", "resumeAt must be in the future.", "in_past"))
+    if resume_at is not None and resume_at <= now:
+        errors.append(field_error("$.resumeAt", "resumeAt must be in the future.", "in_past"))
     if errors:
         raise validation_failed(errors)
 
@@ -247,3 +256,18 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     store.resume_at = resume_at
     store.save()
     return store
+
+
+def _resume_at(value: Any, *, now: datetime) -> datetime | None:
+    """`value` as a UTC date-time, or None when it is not one or lies absurdly far ahead."""
+    moment = parse_date_time(value)
+    if moment is None:
+        return None
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+        return None
+    # A pause "until 9999" is a pause without resumeAt; the cap also keeps stored dates sane.
+    if moment > now + timedelta(days=365 * MAX_PAUSE_YEARS):
+        return None
+    return moment
