@@ -252,9 +252,9 @@ def _measure_size(*, items: int, profile: str, repeats: int, publish: bool) -> d
         times, queries_count = [], 0
         for attempt in range(repeats):
             if attempt:  # a changed menu, so every publish uploads a new version
-                Item.objects.filter(pk=Item.objects.filter(merchant=merchant).first().pk).update(
-                    price=F("price") + 1
-                )
+                first = Item.objects.filter(merchant=merchant).first()
+                assert first is not None  # the bench menu has items
+                Item.objects.filter(pk=first.pk).update(price=F("price") + 1)
             with _queries() as queries:
                 t0 = time.perf_counter()
                 version = catalog_publish(store_id=store.pk, trigger=Trigger.REPUBLISH)
@@ -264,6 +264,7 @@ def _measure_size(*, items: int, profile: str, repeats: int, publish: bool) -> d
                 raise RuntimeError(f"the {items}-item menu was not published: {result['problems']}")
         result["publish_s"] = _median(times)
         result["publish_queries"] = queries_count
+        assert version is not None  # repeats >= 1, and each attempt published
         result["published_url"] = version.url
     return result
 

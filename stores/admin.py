@@ -1,3 +1,4 @@
+from typing import Protocol, cast
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -24,6 +25,12 @@ class MerchantMembershipInline(admin.TabularInline):
     extra = 0
 
 
+class _WithStoreCount(Protocol):
+    """A merchant from `MerchantAdmin.get_queryset`, annotated with its number of stores."""
+
+    store_count: int
+
+
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
     list_display = ("name", "store_count", "created_at")
@@ -38,7 +45,7 @@ class MerchantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Stores", ordering="store_count")
     def store_count(self, obj: Merchant) -> int:
-        return obj.store_count
+        return cast(_WithStoreCount, obj).store_count
 
 
 @admin.register(Membership)

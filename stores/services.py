@@ -4,7 +4,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -353,7 +353,7 @@ API_TOKEN_PREFIX_LENGTH = 8
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser) -> Token:
+def api_token_create(*, user: User) -> Token:
     """The user's API token (one per user), made now; its key is shown once, then only a prefix."""
     if Token.objects.filter(user=user).exists():
         raise InvalidStateError("You already have an API token. Revoke it first to make a new one.")
@@ -363,7 +363,7 @@ def api_token_create(*, user: AbstractBaseUser) -> Token:
 
 
 @transaction.atomic
-def api_token_revoke(*, user: AbstractBaseUser) -> None:
+def api_token_revoke(*, user: User) -> None:
     deleted, _ = Token.objects.filter(user=user).delete()
     if not deleted:
         raise InvalidStateError("You have no API token to revoke.")

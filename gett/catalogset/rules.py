@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from gett.catalogset.paths import (
     CATALOG,
@@ -477,7 +477,7 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and value >= 0 else None
 
 
-def _is_time(value: object) -> bool:
+def _is_time(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _TIME.fullmatch(value) is not None
 
 

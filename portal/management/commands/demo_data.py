@@ -115,6 +115,7 @@ class Command(BaseCommand):
         # happened before. It never reads our tables.
         from gett.sandbox.services import store_provision
 
+        assert store.gett_store_id is not None  # demo stores are made connected to Gett
         store_provision(
             webhook_url=f"{settings.PUBLIC_BASE_URL}/webhooks/gett",
             store_id=store.gett_store_id,
