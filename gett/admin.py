@@ -2,6 +2,7 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -79,7 +80,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         ),
         ("Payload", {"fields": ("payload_pretty", "response_pretty")}),
     )
-    readonly_fields = tuple(field for _, options in fieldsets for field in options["fields"])
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
 
     # The outbox is written by services only: staff read it and retry dead letters.
     def has_add_permission(self, request) -> bool:

@@ -5,6 +5,7 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -148,7 +149,7 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = tuple(field for _, options in fieldsets for field in options["fields"])
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
 
     def has_add_permission(self, request) -> bool:
         return False  # Gett creates orders (placeOrder)

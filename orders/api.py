@@ -7,6 +7,8 @@ merchant's order a 404, and every error is problem+json (`portal.api_errors`). C
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -27,6 +29,12 @@ STATUS_CHOICES = [(s.value, s.label) for s in Order.Status if s != Order.Status.
 
 
 # --- output ------------------------------------------------------------------------------------
+
+
+class _WithLineRows(Protocol):
+    """An order fetched with its lines in `line_rows` (a `Prefetch`, see `_orders`)."""
+
+    line_rows: list[OrderLine]
 
 
 class AmountsSerializer(serializers.Serializer):
@@ -71,7 +79,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_modifiers(self, line: OrderLine) -> list[dict]:
         children = self.context["children"].get(line.pk, [])
-        return OrderLineSerializer(children, many=True, context=self.context).data
+        data = OrderLineSerializer(children, many=True, context=self.context).data
+        return cast(list[dict], data)  # many=True: a ReturnList (the stubs say ReturnDict)
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -140,13 +149,14 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_lines(self, order: Order) -> list[dict]:
         children: dict[int, list[OrderLine]] = {}
         top = []
-        for line in order.line_rows:
+        for line in cast(_WithLineRows, order).line_rows:
             if line.parent_id is None:
                 top.append(line)
             else:
                 children.setdefault(line.parent_id, []).append(line)
         context = {"currency": order.currency, "children": children}
-        return OrderLineSerializer(top, many=True, context=context).data
+        data = OrderLineSerializer(top, many=True, context=context).data
+        return cast(list[dict], data)  # many=True: a ReturnList (the stubs say ReturnDict)
 
 
 def _orders(request):

@@ -209,6 +209,6 @@ class OrderEvent(models.Model):
 
     @property
     def who(self) -> str:
-        if self.user_id:
+        if self.user is not None:  # no query when there is no user
             return self.user.get_username()
         return self.actor or "system"

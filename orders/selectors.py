@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -37,6 +38,8 @@ def accept_deadline(order: Order) -> datetime:
 
 def orders_for_user(request: HttpRequest) -> QuerySet[Order]:
     """Orders of every merchant the user belongs to."""
+    if not request.user.is_authenticated:
+        return Order.objects.none()
     return Order.objects.filter(merchant__memberships__user_id=request.user.pk)
 
 
@@ -90,6 +93,12 @@ def board_orders(store: Store, *, now: datetime | None = None) -> dict:
     }
 
 
+class _StepLabelled(Protocol):
+    """An order's Gett status message, labelled with its step for the order page."""
+
+    step_label: str
+
+
 @dataclass
 class OrderDetail:
     order: Order
@@ -112,7 +121,7 @@ def order_detail(order: Order) -> OrderDetail:
         OutboundMessage.objects.filter(key=order.outbox_key, kind="order.status").order_by("id")
     )
     for message in gett_messages:
-        message.step_label = gett_step_label(message.payload)
+        cast(_StepLabelled, message).step_label = gett_step_label(message.payload)
     webhooks = list(
         InboundWebhook.objects.filter(gett_order_id=order.gett_order_id)
         .defer("body", "response", "headers")

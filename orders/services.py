@@ -38,7 +38,7 @@ Kind = OrderEvent.Kind
 
 # Progress while open, in order (REFERENCE §7.2). Forward skips are allowed, never backwards.
 STEPS = (Status.PENDING, Status.CONFIRMED, Status.PREPARING, Status.READY, Status.IN_TRANSIT)
-STEP_TIMESTAMPS = {
+STEP_TIMESTAMPS: dict[str, str] = {
     Status.CONFIRMED: "confirmed_at",
     Status.PREPARING: "preparing_at",
     Status.READY: "ready_at",
@@ -403,7 +403,7 @@ def next_steps(order: Order) -> list[str]:
     """What the kitchen can do next, in the order the board offers it."""
     if not order.is_open:
         return []
-    later = list(STEPS[STEPS.index(order.status) + 1 :])
+    later: list[str] = list(STEPS[STEPS.index(order.status) + 1 :])
     if not order.is_delivery:
         later = [s for s in later if s != Status.IN_TRANSIT]
     return later

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from gett import outbox
 from gett.models import OutboundMessage
 from orders import selectors, services
-from orders.models import Order
+from orders.models import Order, OrderLine
 from portal.exceptions import PortalError
+from portal.typing import HtmxHttpRequest
 from stores import access
 from stores.access import Action
 from stores.models import Store
@@ -37,7 +40,7 @@ COMPLETED = "completed"
 BOARD_POLL_SECONDS = 5
 
 # The kitchen's words for each step, on its button.
-STEP_LABELS = {
+STEP_LABELS: dict[str, str] = {
     Status.PREPARING: "Start preparing",
     Status.READY: "Ready",
     Status.IN_TRANSIT: "Out for delivery",
@@ -74,24 +77,34 @@ def prep_presets(store: Store) -> list[int]:
     return sorted(presets)
 
 
+class _OrderCard(Protocol):
+    """An order on the board with what its card shows, set by `_decorate`."""
+
+    first_name: str
+    accept_by: datetime
+    buttons: list[StepButton]
+    summary: list[OrderLine]
+
+
 def _decorate(orders: list[Order], store: Store) -> None:
     """What the cards show, computed once per order (no queries)."""
     for order in orders:
-        order.first_name = (order.customer_name or "").split(" ")[0] or "Guest"
-        order.accept_by = selectors.accept_deadline(order)
-        order.buttons = step_buttons(order)
+        card = cast(_OrderCard, order)
+        card.first_name = (order.customer_name or "").split(" ")[0] or "Guest"
+        card.accept_by = selectors.accept_deadline(order)
+        card.buttons = step_buttons(order)
         lines = getattr(order, "line_rows", None)
         if lines is not None:
-            order.summary = [line for line in lines if line.depth == 0]
+            card.summary = [line for line in lines if line.depth == 0]
 
 
-def _render(request: HttpRequest, template: str, context: dict, store: Store) -> HttpResponse:
+def _render(request: HtmxHttpRequest, template: str, context: dict, store: Store) -> HttpResponse:
     """Render in the store's time zone: the kitchen reads its own clock."""
     with timezone.override(store.tzinfo):
         return render(request, template, context)
 
 
-def _board_context(request: HttpRequest, store: Store) -> dict:
+def _board_context(request: HtmxHttpRequest, store: Store) -> dict:
     now = timezone.now()
     board = selectors.board_orders(store, now=now)
     _decorate(board["new_orders"] + board["working_orders"] + board["recent_orders"], store)
@@ -111,7 +124,7 @@ def _board_context(request: HttpRequest, store: Store) -> dict:
 
 @login_required
 @require_GET
-def board(request: HttpRequest, store_id) -> HttpResponse:
+def board(request: HtmxHttpRequest, store_id) -> HttpResponse:
     store = access.store_get_for_user(request, store_id)
     template = "orders/board.html"
     if request.htmx and request.htmx.target == "board":
@@ -122,7 +135,7 @@ def board(request: HttpRequest, store_id) -> HttpResponse:
 # --- actions --------------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest, store: Store, order: Order) -> HttpResponse:
+def _back(request: HtmxHttpRequest, store: Store, order: Order) -> HttpResponse:
     """After a plain POST: back to the order page if it came from there, else the board."""
     if request.POST.get("next") == "detail":
         url = reverse("orders:detail", args=[store.public_id, order.public_id])
@@ -132,7 +145,7 @@ def _back(request: HttpRequest, store: Store, order: Order) -> HttpResponse:
 
 
 def _after(
-    request: HttpRequest, store: Store, order: Order, *, done: str = "", error: str = ""
+    request: HtmxHttpRequest, store: Store, order: Order, *, done: str = "", error: str = ""
 ) -> HttpResponse:
     if request.htmx:
         # The board swaps itself; the notice shows inside it (a flash message would turn up on a
@@ -147,7 +160,7 @@ def _after(
     return _back(request, store, order)
 
 
-def _order_for_action(request: HttpRequest, store_id, order_id) -> tuple[Store, Order]:
+def _order_for_action(request: HtmxHttpRequest, store_id, order_id) -> tuple[Store, Order]:
     store = access.store_get_for_user(request, store_id, Action.WORK_ORDERS)
     order = selectors.order_get_for_user(request, order_id, store=store)
     return store, order
@@ -155,7 +168,7 @@ def _order_for_action(request: HttpRequest, store_id, order_id) -> tuple[Store, 
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, store_id, order_id) -> HttpResponse:
+def acknowledge(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     store, order = _order_for_action(request, store_id, order_id)
     services.order_acknowledge(order=order, user=request.user)
     return _after(request, store, order, done=f"Order {order} seen: the alert is off.")
@@ -172,7 +185,7 @@ def _prep_minutes(raw: str | None) -> int | None:
 
 @login_required
 @require_POST
-def step(request: HttpRequest, store_id, order_id) -> HttpResponse:
+def step(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     """Move the order on: accept (with a prep time), preparing, ready, in transit, completed."""
     store, order = _order_for_action(request, store_id, order_id)
     status = request.POST.get("status", "")
@@ -198,7 +211,7 @@ def step(request: HttpRequest, store_id, order_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, store_id, order_id) -> HttpResponse:
+def cancel(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     store, order = _order_for_action(request, store_id, order_id)
     try:
         order = services.order_cancel(
@@ -214,7 +227,7 @@ def cancel(request: HttpRequest, store_id, order_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def gett_retry(request: HttpRequest, store_id, order_id, message_id) -> HttpResponse:
+def gett_retry(request: HtmxHttpRequest, store_id, order_id, message_id) -> HttpResponse:
     """Send a dead-lettered status to Gett again (it holds back the later ones)."""
     store, order = _order_for_action(request, store_id, order_id)
     message = get_object_or_404(
@@ -234,7 +247,7 @@ def gett_retry(request: HttpRequest, store_id, order_id, message_id) -> HttpResp
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, store_id, order_id) -> HttpResponse:
+def detail(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     store = access.store_get_for_user(request, store_id)
     order = selectors.order_get_for_user(request, order_id, store=store)
     _decorate([order], store)
@@ -254,7 +267,7 @@ def detail(request: HttpRequest, store_id, order_id) -> HttpResponse:
 
 @login_required
 @require_GET
-def ticket(request: HttpRequest, store_id, order_id) -> HttpResponse:
+def ticket(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     store = access.store_get_for_user(request, store_id)
     order = selectors.order_get_for_user(request, order_id, store=store)
     lines = list(order.lines.order_by("position"))

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from orders import selectors
 from orders.history.forms import HistoryFilterForm
 from orders.models import Order
+from portal.typing import HtmxHttpRequest
 from stores import access
 from stores.models import Store
 
@@ -23,11 +25,13 @@ PAGE_SIZE = 25
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
     membership = access.membership_get(request)
     stores = list(Store.objects.for_merchant(membership.merchant).order_by("name"))
     form = HistoryFilterForm(request.GET or None, stores=stores)
-    orders = Order.objects.filter(merchant=membership.merchant).select_related("store")
+    orders: QuerySet[Order] = Order.objects.filter(merchant=membership.merchant).select_related(
+        "store"
+    )
     filtered = False
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
