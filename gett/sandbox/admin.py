@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
@@ -125,7 +126,7 @@ class SandboxCatalogIngestionAdmin(_HistoryAdmin):
 class SandboxOrderEventInline(admin.TabularInline):
     model = SandboxOrderEvent
     fields = ["at", "from_state", "from_status", "to_state", "to_status", "body"]
-    readonly_fields = fields
+    readonly_fields = flatten(fields)
     extra = 0
     can_delete = False
 
@@ -178,8 +179,15 @@ class SandboxFaultAdmin(admin.ModelAdmin):
 
 class SandboxWebhookCallInline(admin.TabularInline):
     model = SandboxWebhookCall
-    fields = ["created_at", "operation", "attempt", "response_status", "latency_ms", "error"]
-    readonly_fields = fields
+    fields = [
+        "created_at",
+        "operation",
+        "attempt",
+        "response_status",
+        "latency_ms",
+        "error",
+    ]
+    readonly_fields = flatten(fields)
     extra = 0
     can_delete = False
     show_change_link = True

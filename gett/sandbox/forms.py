@@ -17,7 +17,7 @@ class SendTestOrderForm(forms.Form):
 
 class FaultForm(forms.Form):
     endpoint = forms.ChoiceField(
-        choices=SandboxFault._meta.get_field("endpoint").choices,
+        choices=SandboxFault._meta.get_field("endpoint").choices or (),
         initial=SandboxFault.ANY_ENDPOINT,
     )
     mode = forms.ChoiceField(choices=SandboxFault.Mode.choices)

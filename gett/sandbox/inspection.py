@@ -8,7 +8,7 @@ are plain POSTs that call one service and redirect.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -39,6 +39,13 @@ DETAIL_PER_PAGE = 50
 Ingestion = SandboxCatalogIngestion
 
 
+class _PageLinks(Protocol):
+    """A page of an inspection list, with links to its neighbours for the template."""
+
+    previous_url: str
+    next_url: str
+
+
 def _paginate(
     request: HttpRequest, rows: QuerySet | list, *, param: str, anchor: str, per_page: int
 ) -> Page:
@@ -50,8 +57,9 @@ def _paginate(
         query[param] = str(number)
         return f"?{query.urlencode()}#{anchor}"
 
-    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = link(page.next_page_number()) if page.has_next() else ""
+    links = cast(_PageLinks, page)
+    links.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
+    links.next_url = link(page.next_page_number()) if page.has_next() else ""
     return page
 
 

@@ -105,7 +105,9 @@ def sandbox_api(*methods: str, faultable: bool = True) -> Callable[[View], View]
                         retry_after=window.retry_after(),
                     )
                 if faultable and request.resolver_match is not None:
-                    fault = services.fault_take(endpoint=request.resolver_match.url_name) or ""
+                    fault = (
+                        services.fault_take(endpoint=request.resolver_match.url_name or "") or ""
+                    )
                 if fault:
                     injected = _fault_problem(fault)
                     # An injected 429 reports a spent window, whatever the real counter says.

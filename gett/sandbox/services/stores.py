@@ -252,6 +252,7 @@ def store_status_update(*, store: SandboxStore, data: Any) -> SandboxStore:
     if store.status != StoreStatus.PAUSED:
         store.paused_at = now
     store.status = StoreStatus.PAUSED
+    assert isinstance(reason, str)  # required when pausing, and one of PauseReason (checked above)
     store.reason = reason
     store.resume_at = resume_at
     store.save()

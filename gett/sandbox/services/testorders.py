@@ -62,8 +62,8 @@ TAMPERED_TIP_DELTA = 1.0
 LOG_BODY_CHARS = 64 * 1024
 MAX_SEED = 2**31
 # REFERENCE §9.1: the current names, and the old mirror's, which partners must answer too.
-PATHS = {Operation.VALIDATE: "/validateOrder", Operation.PLACE: "/placeOrder"}
-SHORT_PATHS = {Operation.VALIDATE: "/validate", Operation.PLACE: "/place"}
+PATHS: dict[str, str] = {Operation.VALIDATE: "/validateOrder", Operation.PLACE: "/placeOrder"}
+SHORT_PATHS: dict[str, str] = {Operation.VALIDATE: "/validate", Operation.PLACE: "/place"}
 # How long the two threads of concurrent_place wait for each other before sending anyway.
 CONCURRENT_START_TIMEOUT = 5.0
 
@@ -82,7 +82,7 @@ class Refusal:
         return f"{self.status} {self.error_code}"
 
 
-REFUSALS = {
+REFUSALS: dict[str, Refusal] = {
     Scenario.BAD_SIGNATURE: Refusal(
         Operation.VALIDATE, 401, "UNAUTHENTICATED", "a signature made with another secret"
     ),
@@ -320,7 +320,9 @@ def _validate(test_order: SandboxTestOrder) -> None:
 
     place_amounts = dict(amounts or {})
     if test_order.scenario == Scenario.WRONG_TOTAL:
-        place_amounts["total"] = float(judging.decimal(place_amounts["total"]) + WRONG_TOTAL_DELTA)
+        total = judging.decimal(place_amounts["total"])
+        assert total is not None  # the reply's amounts were judged above: no problems
+        place_amounts["total"] = float(total + WRONG_TOTAL_DELTA)
     test_order.place_body = _place_body(test_order, test_order.validate_body, place_amounts)
     test_order.outcome = Outcome.VALIDATED
     test_order.save(update_fields=["validated_amounts", "place_body", "outcome", "updated_at"])
@@ -338,12 +340,19 @@ def _place_body(
     }
 
 
+def _place_body_of(test_order: SandboxTestOrder) -> dict[str, Any]:
+    """The placeOrder body: made when validateOrder succeeded, before anything is placed."""
+    body = test_order.place_body
+    assert body is not None
+    return body
+
+
 def _place(test_order: SandboxTestOrder) -> None:
     attempt = test_order.place_attempts + 1
     if test_order.scenario == Scenario.CONCURRENT_PLACE:
         _place_concurrently(test_order)
         return
-    reply = _send(test_order, Operation.PLACE, test_order.place_body, attempt=attempt)
+    reply = _send(test_order, Operation.PLACE, _place_body_of(test_order), attempt=attempt)
     test_order.place_attempts = attempt
     refusal = REFUSALS.get(test_order.scenario)
 
@@ -358,7 +367,7 @@ def _place(test_order: SandboxTestOrder) -> None:
         return
 
     problems = []
-    charged = test_order.place_body["amounts"].get("total")
+    charged = _place_body_of(test_order)["amounts"].get("total")
     if refusal is not None:
         problems.append(
             f"placeOrder answered {reply.status} to {refusal.phrase}; expected {refusal.reply}"
@@ -367,7 +376,7 @@ def _place(test_order: SandboxTestOrder) -> None:
     problems += judging.place_reply_problems(
         reply,
         order_id=str(test_order.order_id),
-        tip=test_order.place_body["amounts"].get("tip"),
+        tip=_place_body_of(test_order)["amounts"].get("tip"),
         expected_subtotal=test_order.expected_amounts.get("subTotal"),
         total=charged,
     )
@@ -387,13 +396,13 @@ def _placed(
 ) -> None:
     """The partner took the order (a 200 to placeOrder): Gett records it and gives its verdict."""
     test_order.partner_order_id = partner_order_id
-    test_order.placed_amounts = _amounts_of(reply) or test_order.place_body["amounts"]
+    test_order.placed_amounts = _amounts_of(reply) or _place_body_of(test_order)["amounts"]
     with transaction.atomic():
         test_order.placed_order = order_create(
             store=test_order.store,
             order_id=test_order.order_id,
             partner_order_id=partner_order_id,
-            cart=test_order.place_body["cart"],
+            cart=_place_body_of(test_order)["cart"],
             amounts=test_order.placed_amounts,
             fulfillment_type=test_order.fulfillment_type,
         )
@@ -423,7 +432,7 @@ def _repeat_place(
     test_order: SandboxTestOrder, partner_order_id: str, *, attempt: int
 ) -> list[str]:
     """repeated_place: the same bytes again, one after the other (a retry Gett could make)."""
-    again = _send(test_order, Operation.PLACE, test_order.place_body, attempt=attempt)
+    again = _send(test_order, Operation.PLACE, _place_body_of(test_order), attempt=attempt)
     test_order.place_attempts = attempt
     return _judge_repeat(test_order, partner_order_id, again, "the repeated placeOrder")
 
@@ -447,9 +456,9 @@ def _judge_repeat(
         for problem in judging.place_reply_problems(
             again,
             order_id=str(test_order.order_id),
-            tip=test_order.place_body["amounts"].get("tip"),
+            tip=_place_body_of(test_order)["amounts"].get("tip"),
             expected_subtotal=test_order.expected_amounts.get("subTotal"),
-            total=test_order.place_body["amounts"].get("total"),
+            total=_place_body_of(test_order)["amounts"].get("total"),
         )
     ]
     if not test_order.repeat_matched:
@@ -465,7 +474,7 @@ def _place_concurrently(test_order: SandboxTestOrder) -> None:
 
     Only the HTTP calls run in threads; the calls are recorded here, on this thread's connection.
     """
-    url, raw, headers = _request(test_order, Operation.PLACE, test_order.place_body)
+    url, raw, headers = _request(test_order, Operation.PLACE, _place_body_of(test_order))
     barrier = threading.Barrier(2, timeout=CONCURRENT_START_TIMEOUT)
 
     def post(_: int) -> partner_http.WebhookReply:
@@ -495,9 +504,9 @@ def _place_concurrently(test_order: SandboxTestOrder) -> None:
     problems = judging.place_reply_problems(
         first,
         order_id=str(test_order.order_id),
-        tip=test_order.place_body["amounts"].get("tip"),
+        tip=_place_body_of(test_order)["amounts"].get("tip"),
         expected_subtotal=test_order.expected_amounts.get("subTotal"),
-        total=test_order.place_body["amounts"].get("total"),
+        total=_place_body_of(test_order)["amounts"].get("total"),
     )
     problems += _judge_repeat(
         test_order, partner_order_id, other, "the other of the two concurrent placeOrders"
@@ -687,4 +696,4 @@ def test_order_get(*, test_order_id: int) -> SandboxTestOrder:
 # The names come from the domain ("test order"), not from pytest: keep pytest from collecting them
 # when a test module imports them.
 for _service in (test_order_start, test_order_run, test_order_get):
-    _service.__test__ = False  # type: ignore[attr-defined]
+    _service.__test__ = False  # type: ignore[union-attr]  # functions take attributes
