@@ -1,3 +1,5 @@
+from typing import Protocol, cast
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -115,6 +117,18 @@ class TopSectionInline(admin.TabularInline):
         return False  # a section needs its merchant: add it from the section page
 
 
+class _WithWindowCount(Protocol):
+    """A catalog from `CatalogAdmin.get_queryset`, annotated with its number of windows."""
+
+    window_count: int
+
+
+class _WithOptionCount(Protocol):
+    """A group from `ModifierGroupAdmin.get_queryset`, annotated with its number of options."""
+
+    option_count: int
+
+
 @admin.register(Catalog)
 class CatalogAdmin(MenuModelAdmin):
     list_display = ("name", "merchant", "position", "window_count", "updated_at")
@@ -131,7 +145,7 @@ class CatalogAdmin(MenuModelAdmin):
 
     @admin.display(description="Opening windows", ordering="window_count")
     def window_count(self, obj: Catalog) -> int:
-        return obj.window_count
+        return cast(_WithWindowCount, obj).window_count
 
 
 @admin.register(AvailabilityWindow)
@@ -284,7 +298,7 @@ class ModifierGroupAdmin(MenuModelAdmin):
 
     @admin.display(description="Options", ordering="option_count")
     def option_count(self, obj: ModifierGroup) -> int:
-        return obj.option_count
+        return cast(_WithOptionCount, obj).option_count
 
 
 @admin.register(ItemModifierGroup)

@@ -22,6 +22,7 @@ the currency's decimal places, at most `portal.money.MAX_PRICE_MINOR`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -76,7 +77,8 @@ class SectionOutputSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/SectionOutput"}})
     def get_sections(self, section: dict) -> list[dict]:
-        return SectionOutputSerializer(section["sections"], many=True, context=self.context).data
+        data = SectionOutputSerializer(section["sections"], many=True, context=self.context).data
+        return cast(list[dict], data)  # many=True: a ReturnList (the stubs say ReturnDict)
 
 
 class CatalogOutputSerializer(serializers.Serializer):

@@ -127,7 +127,9 @@ class Section(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=2000)
     position = models.PositiveIntegerField(default=0)
-    items = models.ManyToManyField("Item", through="SectionItem", related_name="sections")
+    items: "models.ManyToManyField[Item, SectionItem]" = models.ManyToManyField(
+        "Item", through="SectionItem", related_name="sections"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,9 +150,9 @@ class Section(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.catalog_id and self.catalog.merchant_id != self.merchant_id:
+        if self.catalog is not None and self.catalog.merchant_id != self.merchant_id:
             raise ValidationError({"catalog": "This catalog belongs to another merchant."})
-        if self.parent_id:
+        if self.parent is not None:
             if self.parent.merchant_id != self.merchant_id:
                 raise ValidationError({"parent": "This section belongs to another merchant."})
             if self.pk and self.pk in self.ancestor_ids(self.parent):
@@ -178,8 +180,8 @@ class Item(models.Model):
     price = models.PositiveIntegerField(
         default=0, help_text="In minor units (cents) of each store's currency."
     )
-    modifier_groups = models.ManyToManyField(
-        "ModifierGroup", through="ItemModifierGroup", related_name="items"
+    modifier_groups: "models.ManyToManyField[ModifierGroup, ItemModifierGroup]" = (
+        models.ManyToManyField("ModifierGroup", through="ItemModifierGroup", related_name="items")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

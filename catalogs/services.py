@@ -153,7 +153,7 @@ def section_create(
     """A top-level section of `catalog`, or a sub-section of `parent` (exactly one of them)."""
     if (catalog is None) == (parent is None):
         raise ValueError("A section belongs to a catalog or to a parent section.")
-    siblings = Section.objects.filter(catalog=catalog) if catalog else parent.children.all()
+    siblings = Section.objects.filter(catalog=catalog) if parent is None else parent.children.all()
     section = Section(
         merchant=merchant,
         catalog=catalog,
@@ -245,7 +245,7 @@ def item_create(
     name: str,
     price: int,
     description: str = "",
-    image: File | None = None,
+    image: File | str | None = None,  # an upload, or the name of a file already stored
     user: AbstractBaseUser | None = None,
     trigger: str = Trigger.EDITOR,
 ) -> Item:

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,6 +27,7 @@ from catalogs.csv.services import (
     menu_csv_export,
     menu_csv_read,
 )
+from portal.typing import AuthedHttpRequest
 from stores.access import Action, membership_get
 from stores.models import Membership
 
@@ -60,14 +61,14 @@ class CsvConfirmForm(forms.Form):
     digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
-def _require_menu_editor(request: HttpRequest) -> Membership:
+def _require_menu_editor(request: AuthedHttpRequest) -> Membership:
     # Owners and managers; another role gets a 403 page saying who can.
     return membership_get(request, Action.EDIT_MENU)
 
 
 @login_required
 @require_GET
-def csv_export(request: HttpRequest) -> HttpResponse:
+def csv_export(request: AuthedHttpRequest) -> HttpResponse:
     merchant = _require_menu_editor(request).merchant
     # With a BOM, Excel reads the file as UTF-8 (accents and symbols intact).
     response = HttpResponse("\ufeff" + menu_csv_export(merchant=merchant))
@@ -79,7 +80,7 @@ def csv_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def csv_import(request: HttpRequest) -> HttpResponse:
+def csv_import(request: AuthedHttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show what it would change."""
     merchant = _require_menu_editor(request).merchant
     if request.method == "GET":
@@ -97,7 +98,7 @@ def csv_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def csv_import_confirm(request: HttpRequest) -> HttpResponse:
+def csv_import_confirm(request: AuthedHttpRequest) -> HttpResponse:
     merchant = _require_menu_editor(request).merchant
     form = CsvConfirmForm(request.POST)
     try:

@@ -171,7 +171,11 @@ def section_save(
         catalog.pk if catalog else None,
         parent.pk if parent else None,
     ):
-        siblings = Section.objects.filter(catalog=catalog) if catalog else parent.children.all()
+        if catalog:
+            siblings = Section.objects.filter(catalog=catalog)
+        else:
+            assert parent is not None  # a section is in a catalog or in a parent section
+            siblings = parent.children.all()
         section_move(
             section=section,
             catalog=catalog,
@@ -192,13 +196,13 @@ def section_reorder(
     trigger: str = Trigger.EDITOR,
 ) -> Section:
     """Move `section` one place "up" or "down" among its siblings (no-op at an end)."""
-    siblings = Section.objects.select_for_update().filter(merchant_id=section.merchant_id)
-    siblings = (
-        siblings.filter(catalog_id=section.catalog_id)
+    rows = Section.objects.select_for_update().filter(merchant_id=section.merchant_id)
+    rows = (
+        rows.filter(catalog_id=section.catalog_id)
         if section.catalog_id
-        else siblings.filter(parent_id=section.parent_id)
+        else rows.filter(parent_id=section.parent_id)
     )
-    siblings = list(siblings.order_by("position", "id"))
+    siblings = list(rows.order_by("position", "id"))
     index = next(i for i, other in enumerate(siblings) if other.pk == section.pk)
     for position, other in enumerate(reordered(siblings, index, direction)):
         if other.position != position:

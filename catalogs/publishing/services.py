@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -71,6 +72,7 @@ def _root_catalog(section: Section) -> Catalog | None:
     seen: set[int] = set()
     while section.catalog_id is None and section.parent_id and section.pk not in seen:
         seen.add(section.pk)
+        assert section.parent is not None  # parent_id is set
         section = section.parent
     return section.catalog if section.catalog_id else None
 
@@ -280,5 +282,8 @@ def catalogset_latest_url(*, store: Store) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
-def user_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+_User = TypeVar("_User", bound=AbstractBaseUser)
+
+
+def user_or_none(user: _User | None) -> _User | None:
     return user if user is not None and user.is_authenticated else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
@@ -33,8 +34,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import parse_etags
-from django.utils.http import urlencode
+from django.utils.http import parse_etags, urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -123,6 +123,12 @@ def catalogset_latest(request, partner_store_id):
 # --- versions -----------------------------------------------------------------------------
 
 
+class _WithCountsText(Protocol):
+    """A version on the history page, with its counts in words for the template."""
+
+    counts_text: str
+
+
 def _get_version(store: Store, version_id) -> CatalogVersion:
     """A version of this store, by its catalogSetId. Another store's version is a 404."""
     return get_object_or_404(
@@ -147,7 +153,7 @@ def version_list(request: HttpRequest, store_id) -> HttpResponse:
     older = list(versions[page.end_index() : page.end_index() + 1]) if page.has_next() else []
     pairs = list(zip(rows, [*rows[1:], *older, None], strict=False))
     for version in rows:
-        version.counts_text = _counts_text(version.counts)
+        cast(_WithCountsText, version).counts_text = _counts_text(version.counts)
     if page.number == 1:
         current = rows[0] if rows else None
     else:

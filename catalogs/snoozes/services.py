@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,7 +133,7 @@ def item_snooze(
     store: Store,
     item: Item,
     until: datetime | None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     trigger: str = Trigger.SNOOZE,
 ) -> ItemSnooze:
     """Take `item` off sale in `store` until `until` (None: until turned back on)."""
@@ -157,7 +157,7 @@ def item_unsnooze(
     *,
     store: Store,
     item: Item,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     trigger: str = Trigger.UNSNOOZE,
 ) -> bool:
     """Put `item` back on sale in `store`. False if it was not snoozed."""

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from catalogs.snoozes.services import (
     snooze_until_parse,
 )
 from portal.exceptions import PortalError
+from portal.typing import AuthedHttpRequest
 from stores import access
 from stores.access import Action
 from stores.models import Store
@@ -212,7 +213,9 @@ def _filtered(groups: list[SnoozeGroup], query: str) -> list[SnoozeGroup]:
     return out
 
 
-def _snooze_context(request: HttpRequest, store: Store, clock: SnoozeClock, query: str) -> dict:
+def _snooze_context(
+    request: AuthedHttpRequest, store: Store, clock: SnoozeClock, query: str
+) -> dict:
     groups, sold_out = _store_menu_rows(store, clock)
     membership = access.membership_for(request, store.merchant_id)
     return {
@@ -229,7 +232,7 @@ def _snooze_context(request: HttpRequest, store: Store, clock: SnoozeClock, quer
 
 @login_required
 @require_GET
-def snooze_list(request: HttpRequest, store_id) -> HttpResponse:
+def snooze_list(request: AuthedHttpRequest, store_id) -> HttpResponse:
     store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     query = request.GET.get("q", "").strip()[:100]
     context = _snooze_context(request, store, SnoozeClock.for_store(store), query)
@@ -241,7 +244,7 @@ def snooze_list(request: HttpRequest, store_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def snooze_item(request: HttpRequest, store_id, item_id) -> HttpResponse:
+def snooze_item(request: AuthedHttpRequest, store_id, item_id) -> HttpResponse:
     """Turn one item off ("available=no" with an "until" choice) or back on ("available=yes")."""
     store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     item = get_object_or_404(

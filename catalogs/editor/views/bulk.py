@@ -6,7 +6,7 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
 from catalogs.editor import services
@@ -20,6 +20,7 @@ from catalogs.editor.views.common import (
 from catalogs.models import Item
 from portal.exceptions import PortalError
 from portal.money import menu_money
+from portal.typing import EditorHttpRequest
 
 
 def _fingerprint(items: list[Item], form: BulkPriceForm) -> str:
@@ -30,7 +31,7 @@ def _fingerprint(items: list[Item], form: BulkPriceForm) -> str:
 
 
 @editor_required
-def bulk_price(request: HttpRequest) -> HttpResponse:
+def bulk_price(request: EditorHttpRequest) -> HttpResponse:
     """Change the prices of chosen items: choose, preview (old → new), then apply."""
     source = request.POST if request.method == "POST" else request.GET
     step = source.get("step", "choose")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -28,20 +28,21 @@ from catalogs.models import Catalog
 from catalogs.publishing import services as publishing_services
 from catalogs.selectors import entity_problems_list, section_tree_get, store_catalog_ids_get
 from portal.exceptions import PortalError
+from portal.typing import EditorHttpRequest
 from stores.models import Store
 
 
 @editor_required
-def catalog_create(request: HttpRequest) -> HttpResponse:
+def catalog_create(request: EditorHttpRequest) -> HttpResponse:
     return _catalog_page(request, None)
 
 
 @editor_required
-def catalog_edit(request: HttpRequest, public_id) -> HttpResponse:
+def catalog_edit(request: EditorHttpRequest, public_id) -> HttpResponse:
     return _catalog_page(request, get_catalog_for_user(request, public_id))
 
 
-def _catalog_page(request: HttpRequest, catalog: Catalog | None) -> HttpResponse:
+def _catalog_page(request: EditorHttpRequest, catalog: Catalog | None) -> HttpResponse:
     merchant = request.membership.merchant
     if request.method == "POST":
         # Bound without initial data: a row left blank is no row.
@@ -99,7 +100,7 @@ def _catalog_page(request: HttpRequest, catalog: Catalog | None) -> HttpResponse
 
 @editor_required
 @require_POST
-def catalog_move(request: HttpRequest, public_id) -> HttpResponse:
+def catalog_move(request: EditorHttpRequest, public_id) -> HttpResponse:
     catalog = get_catalog_for_user(request, public_id)
     direction = direction_from(request)
     if direction is None:
@@ -111,7 +112,7 @@ def catalog_move(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @editor_required
-def catalog_delete(request: HttpRequest, public_id) -> HttpResponse:
+def catalog_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
     catalog = get_catalog_for_user(request, public_id)
     if request.method == "POST":
         name = catalog.name

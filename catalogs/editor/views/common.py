@@ -15,6 +15,7 @@ from django.urls import reverse
 from catalogs.models import Catalog, Item, ModifierGroup, Section
 from portal.exceptions import PortalError
 from portal.money import MenuMoney
+from portal.typing import HtmxHttpRequest
 from stores.access import Action, membership_get
 from stores.models import Membership, Merchant
 
@@ -86,7 +87,7 @@ def get_items_for_user(request: HttpRequest, values: list[str]) -> list[Item]:
 # --- input and responses ------------------------------------------------------------------------
 
 
-def wants_partial(request: HttpRequest) -> bool:
+def wants_partial(request: HtmxHttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 

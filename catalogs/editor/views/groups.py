@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -29,19 +29,22 @@ from catalogs.models import Item, ModifierGroup
 from catalogs.selectors import entity_problems_list, group_options_list
 from portal.exceptions import PortalError
 from portal.money import menu_money
+from portal.typing import EditorHttpRequest
 
 
 @editor_required
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: EditorHttpRequest) -> HttpResponse:
     return _group_page(request, None)
 
 
 @editor_required
-def group_edit(request: HttpRequest, public_id) -> HttpResponse:
+def group_edit(request: EditorHttpRequest, public_id) -> HttpResponse:
     return _group_page(request, get_group_for_user(request, public_id))
 
 
-def _group_page(request: HttpRequest, group: ModifierGroup | None, **option_forms) -> HttpResponse:
+def _group_page(
+    request: EditorHttpRequest, group: ModifierGroup | None, **option_forms
+) -> HttpResponse:
     merchant = request.membership.merchant
     creating = group is None
     status = 400 if option_forms else 200
@@ -84,7 +87,7 @@ def _group_page(request: HttpRequest, group: ModifierGroup | None, **option_form
 
 
 def _group_options_context(
-    request: HttpRequest, group: ModifierGroup, add_form=None, create_form=None
+    request: EditorHttpRequest, group: ModifierGroup, add_form=None, create_form=None
 ) -> dict:
     merchant = request.membership.merchant
     money = menu_money(merchant)
@@ -122,7 +125,7 @@ def _group_options_response(request, group, *, add_form=None, create_form=None):
 
 @editor_required
 @require_POST
-def group_option_move(request: HttpRequest, public_id, item_id) -> HttpResponse:
+def group_option_move(request: EditorHttpRequest, public_id, item_id) -> HttpResponse:
     group = get_group_for_user(request, public_id)
     item = get_item_for_user(request, item_id)
     direction = direction_from(request, (*DIRECTIONS, "remove"))
@@ -144,7 +147,7 @@ def group_option_move(request: HttpRequest, public_id, item_id) -> HttpResponse:
 
 @editor_required
 @require_POST
-def group_option_add(request: HttpRequest, public_id) -> HttpResponse:
+def group_option_add(request: EditorHttpRequest, public_id) -> HttpResponse:
     group = get_group_for_user(request, public_id)
     options = group_options_list(group=group)
     money = menu_money(request.membership.merchant)
@@ -161,7 +164,7 @@ def group_option_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @editor_required
 @require_POST
-def group_option_create(request: HttpRequest, public_id) -> HttpResponse:
+def group_option_create(request: EditorHttpRequest, public_id) -> HttpResponse:
     group = get_group_for_user(request, public_id)
     form = OptionCreateForm(request.POST, menu_money=menu_money(request.membership.merchant))
     if form.is_valid():
@@ -180,7 +183,7 @@ def group_option_create(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @editor_required
-def group_delete(request: HttpRequest, public_id) -> HttpResponse:
+def group_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
     group = get_group_for_user(request, public_id)
     if request.method == "POST":
         name = group.name

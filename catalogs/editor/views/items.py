@@ -6,7 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -37,6 +37,7 @@ from catalogs.selectors import (
 )
 from portal.exceptions import PortalError
 from portal.money import menu_money
+from portal.typing import EditorHttpRequest
 from stores.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -52,16 +53,16 @@ def _item_form_choices(merchant: Merchant):
 
 
 @editor_required
-def item_create(request: HttpRequest) -> HttpResponse:
+def item_create(request: EditorHttpRequest) -> HttpResponse:
     return _item_page(request, None)
 
 
 @editor_required
-def item_edit(request: HttpRequest, public_id) -> HttpResponse:
+def item_edit(request: EditorHttpRequest, public_id) -> HttpResponse:
     return _item_page(request, get_item_for_user(request, public_id))
 
 
-def _item_page(request: HttpRequest, item: Item | None) -> HttpResponse:
+def _item_page(request: EditorHttpRequest, item: Item | None) -> HttpResponse:
     merchant = request.membership.merchant
     money = menu_money(merchant)
     sections, groups = _item_form_choices(merchant)
@@ -126,7 +127,7 @@ def _item_groups_context(item: Item) -> dict:
 
 @editor_required
 @require_POST
-def item_group_move(request: HttpRequest, public_id, group_id) -> HttpResponse:
+def item_group_move(request: EditorHttpRequest, public_id, group_id) -> HttpResponse:
     item = get_item_for_user(request, public_id)
     group = get_group_for_user(request, group_id)
     direction = direction_from(request, (*DIRECTIONS, "remove"))
@@ -150,7 +151,7 @@ def item_group_move(request: HttpRequest, public_id, group_id) -> HttpResponse:
 
 @editor_required
 @require_POST
-def item_duplicate(request: HttpRequest, public_id) -> HttpResponse:
+def item_duplicate(request: EditorHttpRequest, public_id) -> HttpResponse:
     item = get_item_for_user(request, public_id)
     try:
         copy = editor_services.item_duplicate(item=item, user=request.user)
@@ -163,7 +164,7 @@ def item_duplicate(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @editor_required
-def item_delete(request: HttpRequest, public_id) -> HttpResponse:
+def item_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
     item = get_item_for_user(request, public_id)
     if request.method == "POST":
         name = item.name

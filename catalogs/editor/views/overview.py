@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from catalogs.editor.views.common import TEMPLATES, editor_required, wants_partial
 from catalogs.selectors import menu_tree_get
 from portal.money import menu_money
+from portal.typing import EditorHttpRequest
 
 
-def overview_context(request: HttpRequest, q: str = "") -> dict:
+def overview_context(request: EditorHttpRequest, q: str = "") -> dict:
     merchant = request.membership.merchant
     money = menu_money(merchant)
     menu = menu_tree_get(merchant=merchant, money=money)
@@ -23,13 +24,13 @@ def overview_context(request: HttpRequest, q: str = "") -> dict:
     }
 
 
-def render_menu_body(request: HttpRequest) -> HttpResponse:
+def render_menu_body(request: EditorHttpRequest) -> HttpResponse:
     """The overview's menu region, after an htmx action changed it."""
     return render(request, f"{TEMPLATES}/overview.html#menu-body", overview_context(request))
 
 
 @editor_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: EditorHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     context = overview_context(request, q)
     if wants_partial(request):

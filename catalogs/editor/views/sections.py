@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -35,6 +35,7 @@ from catalogs.selectors import (
 )
 from portal.exceptions import PortalError
 from portal.money import menu_money
+from portal.typing import EditorHttpRequest
 from stores.models import Merchant
 
 
@@ -60,16 +61,16 @@ def _places(merchant: Merchant, section: Section | None) -> tuple[dict, list, li
 
 
 @editor_required
-def section_create(request: HttpRequest) -> HttpResponse:
+def section_create(request: EditorHttpRequest) -> HttpResponse:
     return _section_page(request, None)
 
 
 @editor_required
-def section_edit(request: HttpRequest, public_id) -> HttpResponse:
+def section_edit(request: EditorHttpRequest, public_id) -> HttpResponse:
     return _section_page(request, get_section_for_user(request, public_id))
 
 
-def _section_page(request: HttpRequest, section: Section | None) -> HttpResponse:
+def _section_page(request: EditorHttpRequest, section: Section | None) -> HttpResponse:
     merchant = request.membership.merchant
     places, choices, sections = _places(merchant, section)
     if section is not None:
@@ -123,7 +124,7 @@ def _section_page(request: HttpRequest, section: Section | None) -> HttpResponse
     return render(request, f"{TEMPLATES}/section_form.html", context, status=status)
 
 
-def _section_items_context(request: HttpRequest, section: Section, add_form=None) -> dict:
+def _section_items_context(request: EditorHttpRequest, section: Section, add_form=None) -> dict:
     merchant = request.membership.merchant
     money = menu_money(merchant)
     entries = section_items_list(section=section)
@@ -137,7 +138,7 @@ def _section_items_context(request: HttpRequest, section: Section, add_form=None
     }
 
 
-def _section_items_response(request: HttpRequest, section: Section, add_form=None):
+def _section_items_response(request: EditorHttpRequest, section: Section, add_form=None):
     if wants_partial(request):
         context = _section_items_context(request, section, add_form)
         return render(
@@ -151,7 +152,7 @@ def _section_items_response(request: HttpRequest, section: Section, add_form=Non
 
 @editor_required
 @require_POST
-def section_move(request: HttpRequest, public_id) -> HttpResponse:
+def section_move(request: EditorHttpRequest, public_id) -> HttpResponse:
     section = get_section_for_user(request, public_id)
     direction = direction_from(request)
     if direction is None:
@@ -164,7 +165,7 @@ def section_move(request: HttpRequest, public_id) -> HttpResponse:
 
 @editor_required
 @require_POST
-def section_item_move(request: HttpRequest, public_id, item_id) -> HttpResponse:
+def section_item_move(request: EditorHttpRequest, public_id, item_id) -> HttpResponse:
     section = get_section_for_user(request, public_id)
     item = get_item_for_user(request, item_id)
     direction = direction_from(request, (*DIRECTIONS, "remove"))
@@ -186,7 +187,7 @@ def section_item_move(request: HttpRequest, public_id, item_id) -> HttpResponse:
 
 @editor_required
 @require_POST
-def section_item_add(request: HttpRequest, public_id) -> HttpResponse:
+def section_item_add(request: EditorHttpRequest, public_id) -> HttpResponse:
     section = get_section_for_user(request, public_id)
     entries = section_items_list(section=section)
     money = menu_money(request.membership.merchant)
@@ -206,7 +207,7 @@ def section_item_add(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @editor_required
-def section_delete(request: HttpRequest, public_id) -> HttpResponse:
+def section_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
     section = get_section_for_user(request, public_id)
     if request.method == "POST":
         name = section.name
