@@ -161,6 +161,7 @@ def _change_lines(plan: ImportPlan, *, limit: int) -> list[tuple[int, str, list[
                 lines.append(f"Modifier groups: {', '.join(g.name for g in change.groups)}")
         else:
             item, lines = change.item, []
+            assert item is not None  # a change to an existing item
             if "name" in change.kinds:
                 lines.append(f"Name: {item.name} → {change.name}")
             if "description" in change.kinds:
@@ -168,10 +169,10 @@ def _change_lines(plan: ImportPlan, *, limit: int) -> list[tuple[int, str, list[
             if "price" in change.kinds:
                 lines.append(f"Price: {show(item.price)} → {show(change.price)}")
             if "sections" in change.kinds:
-                names = ", ".join(s.name for s in change.sections) or "none"
+                names = ", ".join(s.name for s in change.sections or []) or "none"
                 lines.append(f"Sections: {names}")
             if "modifier_groups" in change.kinds:
-                names = ", ".join(g.name for g in change.groups) or "none"
+                names = ", ".join(g.name for g in change.groups or []) or "none"
                 lines.append(f"Modifier groups: {names}")
         out.append((change.row, change.name, lines))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -77,13 +79,19 @@ def _group_page(
                 "max_selections": group.max_selections,
             }
         )
-    context = {"group": group, "form": form}
+    context: dict[str, Any] = {"group": group, "form": form}
     if group is not None:
         context |= _group_options_context(request, group, **option_forms)
         context["used_on"] = list(
             Item.objects.filter(item_groups__group=group).order_by("name", "id")
         )
     return render(request, f"{TEMPLATES}/group_form.html", context, status=status)
+
+
+class _WithPriceDisplay(Protocol):
+    """An option on the group page, with its price in the merchant's money."""
+
+    price_display: str
 
 
 def _group_options_context(
@@ -93,7 +101,7 @@ def _group_options_context(
     money = menu_money(merchant)
     options = group_options_list(group=group)
     for item in options:
-        item.price_display = money.show(item.price)
+        cast(_WithPriceDisplay, item).price_display = money.show(item.price)
     return {
         "group": group,
         "options": options,
