@@ -25,10 +25,6 @@ from stores.forms import MerchantSwitchForm, PauseForm, StoreForm
 from stores.middleware import SESSION_KEY
 from stores.models import Store
 
-# kept until catalogs moves to stores.access
-get_membership = access.membership_get
-get_store_for_user = access.store_get_for_user
-
 
 @login_required
 @require_GET
