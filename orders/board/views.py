@@ -177,10 +177,9 @@ def acknowledge(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
 def _prep_minutes(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise PortalError("Choose a prep time in minutes.", field="prep_minutes") from None
+    if not (raw.isascii() and raw.isdigit()):
+        raise PortalError("Choose a prep time in minutes.", field="prep_minutes")
+    return int(raw)
 
 
 @login_required
