@@ -7,13 +7,17 @@ for the templates (see `MenuTree`).
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from time import monotonic as time_monotonic
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import CharField, ExpressionWrapper, F
 from django.urls import reverse
 from django.utils import timezone
@@ -665,3 +669,70 @@ def window_open(windows, local: datetime) -> bool:
         if day == yesterday and start > end and end != MIDNIGHT and now < end:
             return True
     return False
+
+
+# --- the read model for order pricing, kept between requests ----------------------------------
+# validateOrder and placeOrder price every cart from the store's whole menu. Reading it is nine
+# queries whose building costs more than the rest of the request, so each process keeps the
+# rows of the stores it priced recently, keyed by the store's menu version. Every menu write
+# calls `catalogs.publishing.services.menu_changed` for the stores it affects, which gives those
+# stores a new version on commit (`menu_version_bump`), shared by every process through the
+# cache. Snoozes that run out by time need no write: they are re-read from the kept `snoozes`
+# (item -> until) at each request. A bounded time-to-live is the safety net for a write that
+# bypassed the services.
+
+MENU_ROWS_KEPT_STORES = 64
+MENU_ROWS_KEPT_SECONDS = 300.0
+
+_kept_rows: OrderedDict[int, tuple[str, float, MenuRows]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _menu_version_key(store_id: int) -> str:
+    return f"catalogs:menu-version:{store_id}"
+
+
+def menu_version_bump(store_id: int) -> None:
+    """The store's menu changed: every process re-reads it before pricing the next cart."""
+    cache.set(_menu_version_key(store_id), uuid.uuid4().hex, timeout=None)
+
+
+def _menu_version(store_id: int) -> str:
+    key = _menu_version_key(store_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key) or ""
+    return version
+
+
+def menu_rows_for_pricing(*, store: Store, now: datetime) -> MenuRows:
+    """What `store` sells at `now`: `menu_rows_get`'s rows, kept while its menu is unchanged."""
+    version = _menu_version(store.pk)
+    with _kept_lock:
+        kept = _kept_rows.get(store.pk)
+        if kept is not None:
+            _kept_rows.move_to_end(store.pk)
+    if (
+        kept is not None
+        and kept[0] == version
+        and version
+        and time_monotonic() - kept[1] < MENU_ROWS_KEPT_SECONDS
+    ):
+        rows = kept[2]
+    else:
+        rows = menu_rows_get(merchant_id=store.merchant_id, store=store, now=now)
+        with _kept_lock:
+            _kept_rows[store.pk] = (version, time_monotonic(), rows)
+            _kept_rows.move_to_end(store.pk)
+            while len(_kept_rows) > MENU_ROWS_KEPT_STORES:
+                _kept_rows.popitem(last=False)
+    snoozed = {item for item, until in rows.snoozes.items() if until is None or until > now}
+    if snoozed == rows.snoozed:
+        return rows
+    # A snooze ran out since the rows were read: the same rows, with what is on sale now.
+    current = copy.copy(rows)
+    current.snoozes = {item: rows.snoozes[item] for item in snoozed}
+    current.snoozed = snoozed
+    current.unavailable = current._unavailable()
+    return current

@@ -3,7 +3,8 @@
 validateOrder and placeOrder both call `cart_quote`, so the same cart at the same moment gets the
 same verdict and the same amounts. Prices come from the store's menu as it sells now (catalogs it
 sells, open at this hour in its time zone, snoozes applied), read through the menu read model
-(`catalogs.selectors.menu_rows_get`) — never from the request.
+(`catalogs.selectors.menu_rows_for_pricing`, kept between requests until the menu changes)
+— never from the request.
 
 Rules (REFERENCE §15 and §17.6, inferred, decided here once):
 
@@ -25,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from catalogs.selectors import MenuRows, menu_rows_get
+from catalogs.selectors import MenuRows, menu_rows_for_pricing
 from gett.problems import field_error
 from gett.wire import minor_digits, money_to_wire, to_major
 from orders.webhooks.parsing import GroupSelection, OrderBody, Selection
@@ -135,7 +136,7 @@ def cart_quote(*, store: Store, body: OrderBody, now: datetime | None = None) ->
             ],
         )
 
-    rows = menu_rows_get(merchant_id=store.merchant_id, store=store, now=now)
+    rows = menu_rows_for_pricing(store=store, now=now)
     open_catalogs = rows.catalogs_open_at(now.astimezone(store.tzinfo))
     if not open_catalogs:
         raise _closed(f"{store.name} is closed at this hour.")

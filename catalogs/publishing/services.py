@@ -38,6 +38,7 @@ from catalogs.publishing.builder import (
     problem_as_dict,
 )
 from catalogs.publishing.storage import catalog_file_save, catalog_file_url, catalogset_key
+from catalogs.selectors import menu_version_bump
 from gett import outbox
 from gett.catalogset.validation import catalogset_counts
 from gett.models import OutboundMessage
@@ -105,8 +106,17 @@ def menu_changed(
     else:
         store_ids = {store if isinstance(store, int) else store.pk for store in stores}
     for store_id in sorted(store_ids):
+        # Order pricing re-reads the menu from the next cart on (catalogs.selectors).
+        transaction.on_commit(_menu_version_bump_callback(store_id), robust=True)
         # robust: a broker outage is logged, never turned into an error for a committed edit.
         transaction.on_commit(_publish_soon_callback(store_id, trigger, user_id), robust=True)
+
+
+def _menu_version_bump_callback(store_id: int):
+    def menu_version_bump_on_commit() -> None:
+        menu_version_bump(store_id)
+
+    return menu_version_bump_on_commit
 
 
 def _publish_soon_callback(store_id: int, trigger: str, user_id: int | None):
