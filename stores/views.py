@@ -9,7 +9,7 @@ the rules; a `PortalError` they raise is shown as a form error or a message here
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from gett import outbox
 from gett.errors import GettError
 from gett.models import OutboundMessage
 from portal.exceptions import PortalError
+from portal.typing import AuthedHttpRequest
 from stores import access, selectors, services
 from stores.access import Action
 from stores.forms import MerchantSwitchForm, PauseForm, StoreForm
@@ -28,7 +29,7 @@ from stores.models import Store
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     membership = getattr(request, "membership", None)
     if membership is None:
         return render(request, "stores/no_merchant.html", status=200)
@@ -53,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def merchant_switch(request: HttpRequest) -> HttpResponse:
+def merchant_switch(request: AuthedHttpRequest) -> HttpResponse:
     form = MerchantSwitchForm(request.POST)
     merchant = (
         access.merchants_for(request).filter(public_id=form.cleaned_data["merchant"]).first()
@@ -79,7 +80,7 @@ def _sync_context(store: Store) -> dict:
     }
 
 
-def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, status=200):
+def _render_detail(request: AuthedHttpRequest, store: Store, pause_form: PauseForm, status=200):
     membership = access.membership_for(request, store.merchant_id)
     can_integrate = access.can(membership, Action.INTEGRATE)
     context = {
@@ -98,9 +99,9 @@ def _render_detail(request: HttpRequest, store: Store, pause_form: PauseForm, st
 
 @login_required
 @require_GET
-def store_detail(request: HttpRequest, public_id) -> HttpResponse:
+def store_detail(request: AuthedHttpRequest, public_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id)
-    initial = {}
+    initial: dict[str, object] = {}
     if store.is_paused:
         # "Change the reason or resume time" starts from what is set now.
         initial = {"reason": store.pause_reason, "preset": "manual"}
@@ -112,7 +113,7 @@ def store_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_GET
-def store_sync(request: HttpRequest, public_id) -> HttpResponse:
+def store_sync(request: AuthedHttpRequest, public_id) -> HttpResponse:
     """The "Gett sync" panel alone, polled by the store page while something is in flight.
 
     `?part=status` (the line under the store status saying whether Gett has the last pause or
@@ -135,7 +136,7 @@ def store_sync(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_required
-def store_edit(request: HttpRequest, public_id) -> HttpResponse:
+def store_edit(request: AuthedHttpRequest, public_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id, Action.EDIT_STORE)
     if request.method == "POST":
         form = StoreForm(request.POST, request.FILES, instance=store)
@@ -157,7 +158,7 @@ def store_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def store_pause(request: HttpRequest, public_id) -> HttpResponse:
+def store_pause(request: AuthedHttpRequest, public_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id, Action.PAUSE)
     form = PauseForm(request.POST, store=store)
     if form.is_valid():
@@ -178,7 +179,7 @@ def store_pause(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def store_resume(request: HttpRequest, public_id) -> HttpResponse:
+def store_resume(request: AuthedHttpRequest, public_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id, Action.PAUSE)
     try:
         services.store_resume(store=store, user=request.user)
@@ -191,7 +192,7 @@ def store_resume(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpResponse:
+def store_sync_retry(request: AuthedHttpRequest, public_id, message_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     message = get_object_or_404(OutboundMessage, key=store.outbox_key, public_id=message_id)
     if request.htmx:
@@ -213,7 +214,7 @@ def store_sync_retry(request: HttpRequest, public_id, message_id) -> HttpRespons
 
 @login_required
 @require_POST
-def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
+def store_test_order(request: AuthedHttpRequest, public_id) -> HttpResponse:
     store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     scenario = request.POST.get("scenario", "valid")
     try:
@@ -234,7 +235,7 @@ def store_test_order(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_GET
-def store_test_order_result(request: HttpRequest, public_id) -> HttpResponse:
+def store_test_order_result(request: AuthedHttpRequest, public_id) -> HttpResponse:
     """The last test order this person sent to the store, polled while it runs."""
     store = access.store_get_for_user(request, public_id, Action.INTEGRATE)
     test_order_id = request.session.get(f"test-order:{store.public_id}")
@@ -250,7 +251,7 @@ def store_test_order_result(request: HttpRequest, public_id) -> HttpResponse:
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def _render_api_tokens(request: HttpRequest, *, new_key: str = ""):
+def _render_api_tokens(request: AuthedHttpRequest, *, new_key: str = ""):
     token = Token.objects.filter(user=request.user).first()
     context = {
         "token": token,
@@ -263,7 +264,7 @@ def _render_api_tokens(request: HttpRequest, *, new_key: str = ""):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthedHttpRequest) -> HttpResponse:
     """The user's API token: make one (shown once), see its prefix, revoke it."""
     access.membership_get(request, Action.INTEGRATE)
     if request.method == "GET":
@@ -278,7 +279,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest) -> HttpResponse:
+def api_token_revoke(request: AuthedHttpRequest) -> HttpResponse:
     access.membership_get(request, Action.INTEGRATE)
     try:
         services.api_token_revoke(user=request.user)
