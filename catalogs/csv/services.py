@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 
 from catalogs import services
 from catalogs.models import Item, ModifierGroup, Section, Trigger
@@ -320,9 +321,13 @@ def _read_row(
     def cell(name: str) -> str | None:
         return record[columns[name]] if name in columns else None
 
+    def required_cell(name: str) -> str:
+        # One of REQUIRED_COLUMNS: `_header_columns` made sure the header has it.
+        return record[columns[name]]
+
     # item_id
     item: Item | None = None
-    raw_id = cell("item_id").strip()
+    raw_id = required_cell("item_id").strip()
     if raw_id:
         try:
             public_id = uuid.UUID(raw_id)
@@ -338,17 +343,17 @@ def _read_row(
             else:
                 seen_items[item.pk] = number
 
-    name = _cell_in(cell("name")).strip()
+    name = _cell_in(required_cell("name")).strip()
     if not name:
         error("name", "A name is required.")
-    elif len(name) > (limit := Item._meta.get_field("name").max_length):
+    elif len(name) > (limit := _max_length(Item._meta.get_field("name"))):
         error("name", f"At most {limit} characters (this has {len(name)}).")
 
     description_cell = cell("description")
     if description_cell is not None:
         description = _cell_in(description_cell).strip()
         # A TextField's max_length is not checked by the model; the editor's form checks it.
-        limit = Item._meta.get_field("description").max_length
+        limit = _max_length(Item._meta.get_field("description"))
         if len(description) > limit:
             error("description", f"At most {limit:,} characters (this has {len(description):,}).")
     else:
@@ -356,7 +361,7 @@ def _read_row(
 
     price: int | None = None
     try:
-        price = price_parse(cell("price"), plan.money, decimal_comma=True)
+        price = price_parse(required_cell("price"), plan.money, decimal_comma=True)
     except PortalError as exc:
         error("price", exc.message)
 
@@ -365,7 +370,8 @@ def _read_row(
         cell("modifier_groups"), menu.groups_by_label, "modifier group", "modifier_groups", error
     )
 
-    if not errors:
+    # price is None only after a price error.
+    if not errors and price is not None:
         # Any other rule of the model's fields, so the services cannot fail half-way.
         candidate = Item(merchant=plan.merchant, name=name, description=description, price=price)
         try:
@@ -374,10 +380,11 @@ def _read_row(
             for column, messages in exc.message_dict.items():
                 for message in messages:
                     error(column, message)
-    if errors:
+    if errors or price is None:
         plan.errors.extend(errors)
         return
 
+    kinds: tuple[str, ...]
     if item is None:
         kinds = ("new",)
     else:
@@ -413,6 +420,13 @@ def _read_row(
             kinds=kinds,
         )
     )
+
+
+def _max_length(field: Field) -> int:
+    """The max_length of one of Item's text fields (name and description both have one)."""
+    limit = field.max_length
+    assert limit is not None, field.name
+    return limit
 
 
 def _resolve(cell, by_label, noun: str, column: str, error) -> list | None:
@@ -468,7 +482,10 @@ def menu_csv_apply(*, plan: ImportPlan, user: AbstractBaseUser | None = None) ->
                 )
             if "price" in change.kinds:
                 services.item_price_set(item=item, price=change.price, user=user, trigger=trigger)
-        if (change.is_new and change.groups) or "modifier_groups" in change.kinds:
+        # A "modifier_groups" change always has its groups (None: the file has no such column).
+        if change.groups is not None and (
+            (change.is_new and change.groups) or "modifier_groups" in change.kinds
+        ):
             services.item_groups_set(item=item, groups=change.groups, user=user, trigger=trigger)
         if change.sections is not None and ("sections" in change.kinds or change.is_new):
             now_in = set(plan._item_sections.get(item.pk, []))
