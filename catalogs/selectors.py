@@ -12,10 +12,11 @@ import re
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from time import monotonic as time_monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.core.cache import cache
 from django.db.models import CharField, ExpressionWrapper, F
@@ -62,6 +63,45 @@ class Problem:
     fix_label: str = "Fix it"
 
 
+class TreeCatalog(Protocol):
+    """What `section_tree_get` and `menu_tree_get` set on a Catalog for the pages."""
+
+    root_sections: list[Section]
+    problems: list[Problem]
+    hours: list[str]
+    selling_stores: list[Store]
+
+
+class TreeSection(Protocol):
+    """What `section_tree_get` and `menu_tree_get` set on a Section for the pages."""
+
+    subsections: list[Section]
+    entries: list[Item]
+    problems: list[Problem]
+    path: str
+    depth: int
+    root_catalog: Catalog
+
+
+class TreeItem(Protocol):
+    """What `menu_tree_get` sets on an Item for the pages."""
+
+    places: list[Section]
+    group_list: list[ModifierGroup]
+    option_of: list[ModifierGroup]
+    problems: list[Problem]
+    price_display: str
+
+
+class TreeGroup(Protocol):
+    """What `menu_tree_get` sets on a ModifierGroup for the pages."""
+
+    option_list: list[Item]
+    used_on: list[Item]
+    problems: list[Problem]
+    rule: str
+
+
 @dataclass
 class StorePublish:
     store: Store
@@ -91,7 +131,7 @@ class MenuTree:
 
     @property
     def unlisted(self) -> list[Item]:
-        return [item for item in self.items if not item.places]
+        return [item for item in self.items if not cast(TreeItem, item).places]
 
     def search(self, query: str) -> list[Item]:
         """Items whose name or description contains `query`, ignoring case (Unicode-aware)."""
@@ -155,11 +195,12 @@ def section_tree_get(
         if section.pk in seen:  # never by our services; a loop must not hang a page
             return
         seen.add(section.pk)
-        section.path = " › ".join([*trail, section.name])
-        section.depth = depth
-        section.root_catalog = catalog
+        tree = cast(TreeSection, section)
+        tree.path = " › ".join([*trail, section.name])
+        tree.depth = depth
+        tree.root_catalog = catalog
         ordered.append(section)
-        for child in section.subsections:
+        for child in tree.subsections:
             walk(child, [*trail, section.name], depth + 1, catalog)
 
     for catalog in catalogs:
@@ -168,7 +209,7 @@ def section_tree_get(
     return catalogs, ordered
 
 
-def _texts(row: dict) -> dict:
+def _texts(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"public_id": row["public_id"], "name": row["name"], "description": row["description"]}
 
 
@@ -182,8 +223,9 @@ def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
 
     chosen = store_catalog_ids_get(merchant_id=merchant.pk)
     for catalog in catalogs:
-        catalog.hours = hours_summary(rows.windows.get(catalog.pk, ()))
-        catalog.selling_stores = [
+        tree_catalog = cast(TreeCatalog, catalog)
+        tree_catalog.hours = hours_summary(rows.windows.get(catalog.pk, ()))
+        tree_catalog.selling_stores = [
             store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
         ]
 
@@ -209,12 +251,13 @@ def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
         for item_id in item_ids:
             item = items_by_pk.get(item_id)
             if item is not None:
-                section.entries.append(item)
-                item.places.append(section)
+                cast(TreeSection, section).entries.append(item)
+                cast(TreeItem, item).places.append(section)
     menu_order = {section.pk: index for index, section in enumerate(sections)}
     for item in items_by_pk.values():
-        if len(item.places) > 1:
-            item.places.sort(key=lambda section: menu_order.get(section.pk, -1))
+        places = cast(TreeItem, item).places
+        if len(places) > 1:
+            places.sort(key=lambda section: menu_order.get(section.pk, -1))
 
     groups_by_pk: dict[int, ModifierGroup] = {}
     for pk, (public_id, name, minimum, maximum) in rows.groups.items():
@@ -235,15 +278,15 @@ def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
         for group_id in group_ids:
             group = groups_by_pk.get(group_id)
             if item is not None and group is not None:
-                item.group_list.append(group)
-                group.used_on.append(item)
+                cast(TreeItem, item).group_list.append(group)
+                cast(TreeGroup, group).used_on.append(item)
     for group_id, item_ids in rows.options.items():
         group = groups_by_pk.get(group_id)
         for item_id in item_ids:
             item = items_by_pk.get(item_id)
             if group is not None and item is not None:
-                group.option_list.append(item)
-                item.option_of.append(group)
+                cast(TreeGroup, group).option_list.append(item)
+                cast(TreeItem, item).option_of.append(group)
 
     entities = {
         str(obj.public_id): (kind, obj)
@@ -461,8 +504,8 @@ _UUID_HEX = re.compile(r"[0-9a-f]{32}")
 
 def uuid_text(value: object) -> str:
     """`str(uuid.UUID(value))` (what Django's UUIDField gives, as text), without the object."""
-    if value.__class__ is str and _UUID_HEX.fullmatch(value):  # type: ignore[arg-type]
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"  # type: ignore[index]
+    if value.__class__ is str and _UUID_HEX.fullmatch(value):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     if isinstance(value, uuid.UUID):
         return str(value)
     return str(uuid.UUID(str(value)))
@@ -489,9 +532,9 @@ class MenuRows:
     ITEM_PUBLIC_ID, ITEM_NAME, ITEM_DESCRIPTION, ITEM_IMAGE, ITEM_PRICE = range(5)
 
     def __init__(self) -> None:
-        self.catalogs: list[dict] = []
+        self.catalogs: list[Mapping[str, Any]] = []
         self.windows: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-        self.sections: dict[int, dict] = {}
+        self.sections: dict[int, Mapping[str, Any]] = {}
         self.root_sections: dict[int, list[int]] = defaultdict(list)
         self.child_sections: dict[int, list[int]] = defaultdict(list)
         self.section_items: dict[int, list[int]] = defaultdict(list)
