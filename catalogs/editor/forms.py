@@ -7,7 +7,9 @@ user's merchant, so a form never offers or accepts another merchant's objects.
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 
@@ -78,7 +80,8 @@ class CatalogForm(forms.Form):
 
     def __init__(self, *args, merchant: Merchant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stores"].queryset = Store.objects.filter(merchant=merchant).order_by("name")
+        stores = cast(forms.ModelMultipleChoiceField, self.fields["stores"])
+        stores.queryset = Store.objects.filter(merchant=merchant).order_by("name")
 
 
 WINDOW_DAY_CHOICES = [
@@ -137,7 +140,7 @@ class WindowForm(forms.Form):
             start, end = self.initial.get("start"), self.initial.get("end")
         return bool(start and end is not None and end != MIDNIGHT and start > end)
 
-    def windows(self) -> list[tuple[int, object, object]]:
+    def windows(self) -> list[tuple[int, time, time]]:
         """(weekday, start, end) for each day this row stands for."""
         day = self.cleaned_data["day"]
         days = WINDOW_DAY_GROUPS.get(day, [int(day)] if day.isdigit() else [])
@@ -157,23 +160,28 @@ class BaseWindowFormSet(forms.BaseFormSet):
         super().add_fields(form, index)
         form.fields["DELETE"].label = "Remove"
 
-    def windows(self) -> list[tuple[int, object, object]]:
-        rows = []
+    def windows(self) -> list[tuple[int, time, time]]:
+        rows: list[tuple[int, time, time]] = []
         for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form):
+            # A private BaseFormSet method (what `deleted_forms` uses) the stubs leave out.
+            if not form.has_changed() or self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             rows.extend(form.windows())
         # One row per (day, start, end): a repeat would only publish twice the same hours.
         return sorted(set(rows), key=lambda w: (w[0], w[1], w[2]))
 
 
-WindowFormSet = forms.formset_factory(
-    WindowForm,
-    formset=BaseWindowFormSet,
-    extra=2,
-    can_delete=True,
-    max_num=70,
-    validate_max=True,
+# The stubs type formset_factory's class as BaseFormSet whatever `formset` is.
+WindowFormSet = cast(
+    type[BaseWindowFormSet],
+    forms.formset_factory(
+        WindowForm,
+        formset=BaseWindowFormSet,
+        extra=2,
+        can_delete=True,
+        max_num=70,
+        validate_max=True,
+    ),
 )
 
 
@@ -204,7 +212,7 @@ class SectionForm(forms.Form):
         """`places`: value -> Catalog or Section; `choices`: grouped (label, [(value, label)])."""
         super().__init__(*args, **kwargs)
         self.places = places
-        self.fields["place"].choices = [("", "Choose…"), *choices]
+        cast(forms.ChoiceField, self.fields["place"]).choices = [("", "Choose…"), *choices]
 
     def clean_place(self):
         return self.places[self.cleaned_data["place"]]
@@ -261,8 +269,10 @@ class ItemForm(forms.Form):
         self.order_fields(["name", "price", "description"])
         self.section_objects = {value: obj for value, _, obj in sections}
         self.group_objects = {value: obj for value, _, obj in groups}
-        self.fields["sections"].choices = [(value, label) for value, label, _ in sections]
-        self.fields["groups"].choices = [(value, label) for value, label, _ in groups]
+        section_field = cast(forms.MultipleChoiceField, self.fields["sections"])
+        section_field.choices = [(value, label) for value, label, _ in sections]
+        group_field = cast(forms.MultipleChoiceField, self.fields["groups"])
+        group_field.choices = [(value, label) for value, label, _ in groups]
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -340,7 +350,7 @@ class OptionAddForm(forms.Form):
     def __init__(self, *args, items: list[tuple[str, str, object]], **kwargs):
         super().__init__(*args, **kwargs)
         self.item_objects = {value: obj for value, _, obj in items}
-        self.fields["item"].choices = [("", "Choose an item…")] + [
+        cast(forms.ChoiceField, self.fields["item"]).choices = [("", "Choose an item…")] + [
             (value, label) for value, label, _ in items
         ]
 
