@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -30,6 +31,14 @@ def _fingerprint(items: list[Item], form: BulkPriceForm) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+class _Priced(Protocol):
+    """An item on the bulk price page: its price now and, in the preview, after the change."""
+
+    price_display: str
+    new_price: int
+    new_display: str
+
+
 @editor_required
 def bulk_price(request: EditorHttpRequest) -> HttpResponse:
     """Change the prices of chosen items: choose, preview (old → new), then apply."""
@@ -41,7 +50,7 @@ def bulk_price(request: EditorHttpRequest) -> HttpResponse:
         return redirect("menu:overview")
     money = menu_money(request.membership.merchant)
     for item in items:
-        item.price_display = money.show(item.price)
+        cast(_Priced, item).price_display = money.show(item.price)
     context = {"items": items, "money": money, "preview": None, "below_zero": []}
 
     if request.method != "POST" or step == "choose":
@@ -61,8 +70,9 @@ def bulk_price(request: EditorHttpRequest) -> HttpResponse:
     }
     preview = [(item, services.price_after_change(price=item.price, **change)) for item in items]
     for item, new in preview:
-        item.new_price = new
-        item.new_display = money.show(new) if new >= 0 else f"−{money.show(-new)}"
+        priced = cast(_Priced, item)
+        priced.new_price = new
+        priced.new_display = money.show(new) if new >= 0 else f"−{money.show(-new)}"
     below_zero = [item for item, new in preview if new < 0]
     context |= {
         "preview": preview,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -26,7 +28,12 @@ from catalogs.editor.views.overview import render_menu_body
 from catalogs.editor.views.sections import sections_effects
 from catalogs.models import Catalog
 from catalogs.publishing import services as publishing_services
-from catalogs.selectors import entity_problems_list, section_tree_get, store_catalog_ids_get
+from catalogs.selectors import (
+    TreeSection,
+    entity_problems_list,
+    section_tree_get,
+    store_catalog_ids_get,
+)
 from portal.exceptions import PortalError
 from portal.typing import EditorHttpRequest
 from stores.models import Store
@@ -68,6 +75,7 @@ def _catalog_page(request: EditorHttpRequest, catalog: Catalog | None) -> HttpRe
         messages.error(request, "Please correct the highlighted fields.")
         status = 400
     else:
+        initial: dict[str, object]
         if catalog is None:
             stores = Store.objects.filter(merchant=merchant)
             initial = {"stores": [store.public_id for store in stores]}
@@ -120,7 +128,7 @@ def catalog_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
         messages.success(request, f"Catalog “{name}” deleted.")
         return redirect("menu:overview")
     _, sections = section_tree_get(merchant=request.membership.merchant)
-    gone = [s for s in sections if s.root_catalog.pk == catalog.pk]
+    gone = [s for s in sections if cast(TreeSection, s).root_catalog.pk == catalog.pk]
     effects = [*sections_effects(gone)]
     chosen = store_catalog_ids_get(merchant_id=catalog.merchant_id)
     for store in publishing_services.stores_selling_catalog(catalog).order_by("name"):

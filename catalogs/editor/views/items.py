@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from catalogs.editor.views.common import (
 )
 from catalogs.models import Item, ModifierGroup
 from catalogs.selectors import (
+    TreeSection,
     entity_problems_list,
     group_label,
     item_groups_list,
@@ -47,7 +49,7 @@ def _item_form_choices(merchant: Merchant):
     _, sections = section_tree_get(merchant=merchant)
     groups = list(ModifierGroup.objects.filter(merchant=merchant).order_by("name", "id"))
     return (
-        [(str(s.public_id), s.path, s) for s in sections],
+        [(str(s.public_id), cast(TreeSection, s).path, s) for s in sections],
         [(str(g.public_id), group_label(g), g) for g in groups],
     )
 
@@ -108,7 +110,7 @@ def _item_page(request: EditorHttpRequest, item: Item | None) -> HttpResponse:
             },
             **kwargs,
         )
-    context = {"item": item, "form": form, "money": money}
+    context: dict[str, object] = {"item": item, "form": form, "money": money}
     if item is not None:
         context |= _item_groups_context(item)
         context["option_of"] = list(
@@ -118,10 +120,16 @@ def _item_page(request: EditorHttpRequest, item: Item | None) -> HttpResponse:
     return render(request, f"{TEMPLATES}/item_form.html", context, status=status)
 
 
+class _WithLabel(Protocol):
+    """A group on the item page, with the label that says its rule."""
+
+    label: str
+
+
 def _item_groups_context(item: Item) -> dict:
     groups = item_groups_list(item=item)
     for group in groups:
-        group.label = group_label(group)
+        cast(_WithLabel, group).label = group_label(group)
     return {"item": item, "item_groups": groups}
 
 
@@ -172,7 +180,7 @@ def item_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
         messages.success(request, f"“{name}” deleted.")
         return redirect("menu:overview")
     _, sections = section_tree_get(merchant=request.membership.merchant)
-    paths = {s.pk: s.path for s in sections}
+    paths = {s.pk: cast(TreeSection, s).path for s in sections}
     places = [paths.get(section.pk, "?") for section in item_sections_list(item=item)]
     option_of = list(ModifierGroup.objects.filter(group_options__item=item).order_by("name"))
     own_groups = item_groups_list(item=item)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -28,6 +30,7 @@ from catalogs.editor.views.common import (
 from catalogs.editor.views.overview import render_menu_body
 from catalogs.models import Catalog, Section
 from catalogs.selectors import (
+    TreeSection,
     entity_problems_list,
     items_places_get,
     section_items_list,
@@ -48,13 +51,17 @@ def _places(merchant: Merchant, section: Section | None) -> tuple[dict, list, li
         while stack:
             current = stack.pop()
             excluded.add(current.pk)
-            stack.extend(current.subsections)
-    places = {f"catalog:{c.public_id}": c for c in catalogs}
+            stack.extend(cast(TreeSection, current).subsections)
+    places: dict[str, Catalog | Section] = {f"catalog:{c.public_id}": c for c in catalogs}
     places |= {f"section:{s.public_id}": s for s in sections if s.pk not in excluded}
     choices = [
         ("Catalogs (top-level section)", [(f"catalog:{c.public_id}", c.name) for c in catalogs]),
     ]
-    inside = [(f"section:{s.public_id}", s.path) for s in sections if s.pk not in excluded]
+    inside = [
+        (f"section:{s.public_id}", cast(TreeSection, s).path)
+        for s in sections
+        if s.pk not in excluded
+    ]
     if inside:
         choices.append(("Sections (sub-section)", inside))
     return places, choices, sections
@@ -74,9 +81,10 @@ def _section_page(request: EditorHttpRequest, section: Section | None) -> HttpRe
     merchant = request.membership.merchant
     places, choices, sections = _places(merchant, section)
     if section is not None:
-        here = next(s for s in sections if s.pk == section.pk)
-        section.path, section.subsections = here.path, here.subsections
-        section.root_catalog = here.root_catalog
+        here = cast(TreeSection, next(s for s in sections if s.pk == section.pk))
+        tree = cast(TreeSection, section)
+        tree.path, tree.subsections = here.path, here.subsections
+        tree.root_catalog = here.root_catalog
     status = 200
     if request.method == "POST":
         form = SectionForm(request.POST, places=places, choices=choices)
@@ -109,7 +117,7 @@ def _section_page(request: EditorHttpRequest, section: Section | None) -> HttpRe
             initial = {"place": place if place in places else ""}
         else:
             owner = (
-                f"catalog:{section.root_catalog.public_id}"
+                f"catalog:{cast(TreeSection, section).root_catalog.public_id}"
                 if section.catalog_id
                 else next(f"section:{s.public_id}" for s in sections if s.pk == section.parent_id)
             )
@@ -124,12 +132,18 @@ def _section_page(request: EditorHttpRequest, section: Section | None) -> HttpRe
     return render(request, f"{TEMPLATES}/section_form.html", context, status=status)
 
 
+class _WithPriceDisplay(Protocol):
+    """An item on the section page, with its price in the merchant's money."""
+
+    price_display: str
+
+
 def _section_items_context(request: EditorHttpRequest, section: Section, add_form=None) -> dict:
     merchant = request.membership.merchant
     money = menu_money(merchant)
     entries = section_items_list(section=section)
     for item in entries:
-        item.price_display = money.show(item.price)
+        cast(_WithPriceDisplay, item).price_display = money.show(item.price)
     return {
         "section": section,
         "entries": entries,
@@ -220,7 +234,7 @@ def section_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
     while stack:
         current = stack.pop()
         gone.append(current)
-        stack.extend(reversed(current.subsections))
+        stack.extend(reversed(cast(TreeSection, current).subsections))
     effects = []
     if len(gone) > 1:
         effects.append(
