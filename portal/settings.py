@@ -211,6 +211,17 @@ CELERY_BEAT_SCHEDULE["stores-reconcile"] = {
     "schedule": STORE_RECONCILE_SECONDS,
 }
 
+# Onboarding (REFERENCE §8): Gett is polled 5 s, 10 s, 30 s after each change, then every
+# ONBOARDING_POLL_MAX_SECONDS; a poll claimed longer ago than the stale limit was lost (a killed
+# worker) and is taken over. Beat looks for due onboardings every ONBOARDING_POLL_TICK_SECONDS.
+ONBOARDING_POLL_MAX_SECONDS = env.float("ONBOARDING_POLL_MAX_SECONDS", default=60.0)
+ONBOARDING_POLL_TICK_SECONDS = env.float("ONBOARDING_POLL_TICK_SECONDS", default=5.0)
+ONBOARDING_CLAIM_STALE_SECONDS = env.float("ONBOARDING_CLAIM_STALE_SECONDS", default=120.0)
+CELERY_BEAT_SCHEDULE["onboardings-poll-due"] = {
+    "task": "onboarding.tasks.onboardings_poll_due",
+    "schedule": ONBOARDING_POLL_TICK_SECONDS,
+}
+
 # --- Gett -------------------------------------------------------------------------------
 # In DEBUG the portal talks to its own sandbox unless told otherwise.
 GETT_PRODUCTION_URL = "https://api.gett-tech.com"
