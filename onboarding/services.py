@@ -147,9 +147,13 @@ def poll_delay(quiet_polls: int) -> float:
 
 
 def _error_text(exc: GettError) -> str:
-    text = str(exc.detail if getattr(exc, "detail", None) else exc)
+    """Gett's words: its detail, the first field errors, the HTTP status and error code."""
+    text = exc.detail or str(exc)
+    messages = [str(e.get("message")) for e in exc.errors[:3] if e.get("message")]
+    if messages:
+        text = f"{text} {' '.join(messages)}"
     if exc.status:
-        text = f"{text} (HTTP {exc.status}{', ' + exc.error_code if exc.error_code else ''})"
+        text = f"{text} (HTTP {exc.status}, {exc.error_code})"
     return text
 
 
@@ -316,7 +320,10 @@ def onboarding_poll(
     changed = status != onboarding.status
     quiet = 0 if changed else onboarding.quiet_polls + 1
     next_poll_at: datetime | None = now + timedelta(seconds=poll_delay(quiet))
-    if status == Status.CATALOG_FAILED and (changed or quiet >= RECHECK_POLLS):
+    # catalog_failed stops polling, except for a few polls after a re-check (set next_poll_at)
+    # while Gett may not have had our new notification yet.
+    rechecking = onboarding.next_poll_at is not None and quiet < RECHECK_POLLS
+    if status == Status.CATALOG_FAILED and (changed or not rechecking):
         next_poll_at = None  # the merchant has to fix the menu first
     if status == Status.READY_TO_ACTIVATE and not onboarding.auto_activate:
         next_poll_at = None  # waits for the merchant's click
