@@ -12,6 +12,7 @@ urlpatterns = [
     path("menu/csv/", include("catalogs.csv.urls")),
     path("stores/<uuid:store_id>/menu/snooze/", include("catalogs.snoozes.urls")),
     path("stores/<uuid:store_id>/orders/", include("orders.board.urls")),
+    path("stores/<uuid:store_id>/gett/", include("onboarding.urls")),
     path("orders/", include("orders.history.urls")),
     # Gett's order webhooks: CSRF-exempt, signed (the webhookUrl given to Gett ends here).
     path("webhooks/gett/", include("orders.webhooks.urls")),
