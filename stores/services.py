@@ -16,7 +16,7 @@ from gett.errors import GettError
 from gett.models import OutboundMessage
 from gett.wire import datetime_from_wire, datetime_to_wire
 from portal.exceptions import InvalidStateError, PortalError
-from stores.models import PauseReason, Store, StoreEvent
+from stores.models import Merchant, PauseReason, Store, StoreEvent
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,20 @@ def store_update(*, store: Store, changed_fields: list[str] | tuple[str, ...]) -
     store.save()
     if any(field in GETT_FIELDS for field in changed_fields):
         _tell_gett(store=store, kind="store.update", payload=store_details_payload(store))
+    return store
+
+
+@transaction.atomic
+def store_create(
+    *, merchant: Merchant, store: Store, user: AbstractBaseUser | None = None
+) -> Store:
+    """A merchant's new store. It starts off Gett: no Gett store id until onboarding gives one,
+    so its pauses and detail changes wait (held) until then."""
+    store.merchant = merchant
+    store.gett_store_id = None
+    store.full_clean()
+    store.save()
+    logger.info("store %s created for merchant %s by %s", store.public_id, merchant.pk, user)
     return store
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("merchant/switch/", views.merchant_switch, name="merchant-switch"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
     path("account/api-tokens/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("stores/new/", views.store_create, name="create"),
     path("stores/<uuid:public_id>/", views.store_detail, name="detail"),
     path("stores/<uuid:public_id>/edit/", views.store_edit, name="edit"),
     path("stores/<uuid:public_id>/pause/", views.store_pause, name="pause"),

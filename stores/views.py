@@ -46,6 +46,7 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
         "breaker": outbox.breaker_state(),
         "merchant": membership.merchant,
         "can_integrate": access.can(membership, Action.INTEGRATE),
+        "can_add_store": access.can(membership, Action.EDIT_STORE),
         # What Gett has for each store's status (a refused resume is not "Online").
         "gett_views": selectors.stores_gett_views(stores),
     }
@@ -154,6 +155,32 @@ def store_edit(request: AuthedHttpRequest, public_id) -> HttpResponse:
     else:
         form = StoreForm(instance=store)
     return render(request, "stores/store_form.html", {"store": store, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_create(request: AuthedHttpRequest) -> HttpResponse:
+    """ "Add a store": the new store starts off Gett until the merchant puts it on Gett."""
+    membership = access.membership_get(request, Action.EDIT_STORE)
+    store = Store(merchant=membership.merchant)
+    if request.method == "POST":
+        form = StoreForm(request.POST, request.FILES, instance=store)
+        if form.is_valid():
+            try:
+                store = services.store_create(
+                    merchant=membership.merchant, store=form.save(commit=False), user=request.user
+                )
+            except PortalError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(
+                    request, f"{store.name} added. It is not on Gett yet: put it on Gett below."
+                )
+                return redirect("stores:detail", public_id=store.public_id)
+        messages.error(request, "Please correct the highlighted fields.")
+    else:
+        form = StoreForm(instance=store)
+    return render(request, "stores/store_create.html", {"form": form})
 
 
 @login_required
