@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("stores.api_urls")),
     path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/", include("orders.api_urls")),
+    path("api/v1/", include("onboarding.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
