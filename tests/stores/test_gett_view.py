@@ -151,4 +151,5 @@ def test_a_store_gett_does_not_know_has_no_gett_status(owner_client, owner):
 
     page = owner_client.get(reverse("stores:detail", args=[store.public_id])).content.decode()
 
-    assert "on Gett" not in page
+    assert "Online on Gett" not in page and "Paused on Gett" not in page
+    assert "Not on Gett yet" in page
