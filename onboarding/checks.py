@@ -143,7 +143,7 @@ def logo_check(store: Store) -> Check:
     return Check(
         name,
         False,
-        "Recommended: stores with a logo stand out in the Gett app.",
+        "Stores with a logo stand out in the Gett app.",
         _edit_url(store),
         "Upload a logo",
         required=False,

@@ -58,13 +58,15 @@ STEP_OF_STATUS: dict[str, int] = {
     Status.CATALOG_INGESTING: 2,
     Status.CATALOG_FAILED: 2,
     Status.READY_TO_ACTIVATE: 3,
-    Status.ACTIVE: 4,
+    Status.ACTIVE: len(STEPS),  # every step done
 }
 
 # While Gett works, the progress region asks again this often.
 WORKING = (Status.REGISTERING, Status.PENDING_CATALOG, Status.CATALOG_INGESTING)
 
 _JSON_PATH = re.compile(r"^\$[^\s:]*:\s*")
+# Gett names an entity by our id after its name: “Ramen” ('3f2a…'); the name says enough.
+_ENTITY_ID = re.compile(r" \('[^']*'\)")
 
 
 def gett_error_lines(error: str) -> tuple[str, list[str]]:
@@ -82,7 +84,11 @@ def gett_error_lines(error: str) -> tuple[str, list[str]]:
         )
     if "no catalogs" in lower:
         return "Your menu has nothing on sale: add a menu with at least one item.", []
-    lines = [_JSON_PATH.sub("", part.strip()) for part in text.split("; ") if part.strip()]
+    lines = [
+        _ENTITY_ID.sub("", _JSON_PATH.sub("", part.strip()))
+        for part in text.split("; ")
+        if part.strip()
+    ]
     return "Gett found problems in your menu. Fix them, then ask Gett to check again:", lines
 
 

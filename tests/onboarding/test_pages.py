@@ -180,11 +180,15 @@ def test_catalog_failed_explains_gett_error_without_json_paths(owner_client, new
     _onboarding(
         new_store,
         Status.CATALOG_FAILED,
-        error="$.catalogs[0].items[2].price: Price must be positive; $.catalogs[1]: No sections",
+        error=(
+            "$.catalogs[0].items[2].price: Item “Ramen” ('i-3') price must be positive; "
+            "$.catalogs[1]: No sections"
+        ),
     )
     content = owner_client.get(_url(new_store)).content.decode()
     assert "Gett found problems in your menu" in content
-    assert "<li>Price must be positive</li>" in content
+    assert "<li>Item “Ramen” price must be positive</li>" in content
+    assert "i-3" not in content
     assert "$.catalogs" not in content
     assert _url(new_store).replace("gett/", "menu/versions/") in content
     assert "Start over" in content
