@@ -31,7 +31,7 @@ from gett.errors import GettError
 from onboarding.models import Onboarding
 from portal.exceptions import InvalidStateError, PortalError
 from stores.models import Store
-from stores.services import store_connect
+from stores.services import store_connect, store_registration_set
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +254,7 @@ def onboarding_register(*, onboarding: Onboarding, client: GettClient | None = N
         onboarding.refresh_from_db()
         return onboarding
     onboarding.refresh_from_db()
+    store_registration_set(store=onboarding.store, registered=True)
     logger.info(
         "onboarding %s registered at Gett as %s (%s)", onboarding.public_id, gett_id, status
     )
@@ -558,6 +559,8 @@ def onboarding_cancel(
         updated_at=now,
     )
     onboarding.refresh_from_db()
+    if updated and not onboarding.store.is_connected:
+        store_registration_set(store=onboarding.store, registered=False)
     if not updated and onboarding.status != Status.CANCELLED:
         raise InvalidStateError(
             f"This onboarding became {onboarding.get_status_display().lower()} meanwhile."

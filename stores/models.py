@@ -119,6 +119,10 @@ class Store(models.Model):
     )
     # Gett's id, assigned when onboarding activates the store.
     gett_store_id = models.UUIDField("Gett store id", null=True, blank=True, unique=True)
+    # Registered with Gett's onboarding (not yet live, or live): Gett knows our partner store id,
+    # so menu notifications make sense. Before that Gett answers them STORE_NOT_FOUND, and it
+    # pulls the menu from the catalogCallbackUrl given at registration anyway.
+    gett_registered_at = models.DateTimeField(null=True, blank=True)
 
     name = models.CharField(max_length=200)
     phone = models.CharField(
@@ -233,6 +237,11 @@ class Store(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.status == self.Status.PAUSED
+
+    @property
+    def gett_knows_store(self) -> bool:
+        """Gett has this store: live, or registered and on its way (onboarding)."""
+        return self.gett_store_id is not None or self.gett_registered_at is not None
 
     @property
     def is_connected(self) -> bool:

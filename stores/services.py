@@ -353,6 +353,13 @@ def stores_reconcile_schedule() -> int:
 
 
 @transaction.atomic
+def store_registration_set(*, store: Store, registered: bool) -> Store:
+    """Onboarding registered the store with Gett (or the registration was withdrawn)."""
+    store.gett_registered_at = timezone.now() if registered else None
+    store.save(update_fields=["gett_registered_at", "updated_at"])
+    return store
+
+
 def store_connect(*, store: Store, gett_store_id) -> Store:
     """Gett gave this store its id (onboarding): send whatever was waiting for it."""
     store.gett_store_id = gett_store_id

@@ -42,6 +42,7 @@ from catalogs.selectors import menu_version_bump
 from gett import outbox
 from gett.catalogset.validation import catalogset_counts
 from gett.models import OutboundMessage
+from portal.exceptions import InvalidStateError
 from stores.models import Merchant, Store
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,9 @@ def catalog_publish(
                 "published_at": now,
             },
         )
-        version.notification = _notify(store=store, url=url)
+        # Gett pulls a store's first menu from the catalogCallbackUrl given at registration;
+        # until it knows the store, a notification would only be refused (STORE_NOT_FOUND).
+        version.notification = _notify(store=store, url=url) if store.gett_knows_store else None
         version.save(update_fields=["notification"])
     logger.info(
         "menu of store %s published as %s (%s, %s bytes, %s)",
@@ -248,6 +251,11 @@ def _notify(*, store: Store, url: str) -> OutboundMessage:
 @transaction.atomic
 def catalog_renotify(*, store: Store, version: CatalogVersion) -> OutboundMessage:
     """Tell Gett again about a published version (e.g. after its notification failed)."""
+    if not store.gett_knows_store:
+        raise InvalidStateError(
+            "This store is not registered with Gett yet: Gett fetches its menu when you put the "
+            "store on Gett."
+        )
     url = catalog_file_url(
         key=version.storage_key,
         partner_store_id=store.partner_store_id,

@@ -165,3 +165,28 @@ def test_latest_url_is_the_stable_callback_url(store):
     assert catalogset_latest_url(store=store) == (
         f"https://portal.example.com/catalogsets/{store.partner_store_id}/latest.json"
     )
+
+
+def test_a_store_gett_does_not_know_yet_is_published_but_not_notified(
+    store, menu, local_catalog_storage, django_capture_on_commit_callbacks, scheduled
+):
+    """Before registration Gett answers a notification STORE_NOT_FOUND; it pulls the menu from
+    the catalogCallbackUrl given at registration instead. Once registered, notifications go."""
+    from django.utils import timezone
+
+    from portal.exceptions import InvalidStateError
+
+    store.gett_store_id = None
+    store.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        version = catalog_publish(store_id=store.pk, trigger=Trigger.EDITOR)
+
+    assert version.notification is None
+    assert not _notifications(store).exists()
+    with pytest.raises(InvalidStateError, match="not registered with Gett"):
+        catalog_renotify(store=store, version=version)
+
+    store.gett_registered_at = timezone.now()
+    store.save()
+    catalog_renotify(store=store, version=version)
+    assert _notifications(store).get().target_id == store.partner_store_id

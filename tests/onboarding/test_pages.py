@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gett.models import OutboundMessage
 from onboarding.models import Onboarding
@@ -28,7 +29,11 @@ def _url(store, name="wizard", onboarding=None):
 
 
 def _onboarding(store, status, **fields):
-    fields.setdefault("gett_onboarding_id", None if status == Status.REGISTERING else "g-1")
+    registered = status != Status.REGISTERING
+    fields.setdefault("gett_onboarding_id", "g-1" if registered else None)
+    if registered:  # as onboarding_register leaves it: Gett knows the store
+        store.gett_registered_at = timezone.now()
+        store.save(update_fields=["gett_registered_at"])
     return Onboarding.objects.create(store=store, status=status, **fields)
 
 
