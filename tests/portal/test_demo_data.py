@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from catalogs.models import CatalogVersion
 from gett.models import OutboundMessage
-from gett.sandbox.models import SandboxStore
+from onboarding.models import Onboarding
 from stores.models import Membership, Merchant, Store
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +17,12 @@ def test_demo_data_can_be_loaded_again_and_again_and_its_logins_work(settings, t
     call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert Merchant.objects.count() == 1
-    stores = list(Store.objects.all())
-    assert len(stores) == 2
+    stores = list(Store.objects.order_by("name"))
+    assert [s.name for s in stores] == [
+        "Bella Napoli — Brooklyn",
+        "Bella Napoli — Shoreditch",
+        "Bella Napoli — Soho",
+    ]
     assert len({store.timezone for store in stores}) == 2
     assert Membership.objects.filter(role="owner").count() == 1
     assert Membership.objects.filter(role="staff").count() == 1
@@ -27,10 +31,17 @@ def test_demo_data_can_be_loaded_again_and_again_and_its_logins_work(settings, t
     admin = authenticate(username="admin", password="demo-admin-2026")
     assert admin is not None and admin.is_staff
     for store in stores:
-        gett_side = SandboxStore.objects.get(store_id=store.gett_store_id)
-        assert gett_side.webhook_url == "http://127.0.0.1:8000/webhooks/gett"
-        # The demo menu is published once, and Gett is told where to pull it.
+        # Every store starts off Gett, with its menu published once (nothing to notify yet:
+        # Gett pulls it from the callback URL it is given at registration).
+        assert store.gett_store_id is None
         version = CatalogVersion.objects.get(store=store)
-        notification = OutboundMessage.objects.get(key=store.outbox_key, kind="catalog.notify")
-        assert notification.payload["callbackUrl"] == version.url
         assert version.counts["items"] > 10
+        assert not OutboundMessage.objects.filter(key=store.outbox_key).exists()
+    # Two go on Gett the way a merchant's would (the worker takes it from here); one waits
+    # for someone to try the wizard. Loading again starts nothing twice.
+    onboardings = Onboarding.objects.order_by("store__name")
+    assert [(o.store.name, o.status, o.auto_activate) for o in onboardings] == [
+        ("Bella Napoli — Brooklyn", "registering", True),
+        ("Bella Napoli — Soho", "registering", True),
+    ]
+    assert onboardings[0].request["webhookUrl"] == "http://127.0.0.1:8000/webhooks/gett"

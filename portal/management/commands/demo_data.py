@@ -1,4 +1,10 @@
-"""Load the demo merchant, its two stores and its logins. Safe to run again and again."""
+"""Load the demo merchant, its stores and its logins. Safe to run again and again.
+
+The demo stores go on Gett the way a merchant's would: their menus are published, then an
+onboarding with "go live as soon as Gett is ready" is started for each (with the sandbox on), and
+the worker registers, polls and activates them within the sandbox's timings once `make run` has
+started it. One more store is left off Gett, for trying the "Put this store on Gett" wizard.
+"""
 
 import uuid
 from datetime import time
@@ -11,6 +17,7 @@ from django.db import transaction
 from catalogs import services as menu
 from catalogs.models import Catalog, Trigger
 from catalogs.publishing.services import catalog_publish
+from onboarding.services import onboarding_current, onboarding_start
 from stores.models import Membership, Merchant, Store
 
 DEMO_NAMESPACE = uuid.UUID("6f1d9c2e-0b7a-4c55-9d43-5b0e3c7a9f10")
@@ -56,6 +63,22 @@ STORES = [
         "pickup_allowed": True,
         "delivery_allowed": True,
     },
+    {
+        "name": "Bella Napoli — Shoreditch",
+        "phone": "+44 20 7946 0456",
+        "description": "Opening soon: not on Gett yet, so you can try putting it there.",
+        "street": "101 Curtain Road",
+        "city": "London",
+        "postal_code": "EC2A 3AE",
+        "country": "GB",
+        "timezone": "Europe/London",
+        "currency": "GBP",
+        "tax_rate_bp": 2000,
+        "delivery_fee": 249,
+        "minimum_order": 1000,
+        "default_prep_minutes": 20,
+        "go_live": False,
+    },
 ]
 
 
@@ -81,19 +104,15 @@ class Command(BaseCommand):
                     user=user, merchant=merchant, defaults={"role": role}
                 )
 
+        go_live = []
         for spec in STORES:
-            public_id = uuid.uuid5(DEMO_NAMESPACE, spec["name"])
+            fields = {key: value for key, value in spec.items() if key != "go_live"}
             store, created = Store.objects.get_or_create(
-                public_id=public_id,
-                defaults={
-                    **spec,
-                    "merchant": merchant,
-                    # As if onboarding had already connected it to Gett.
-                    "gett_store_id": uuid.uuid5(DEMO_NAMESPACE, f"gett:{spec['name']}"),
-                },
+                public_id=uuid.uuid5(DEMO_NAMESPACE, spec["name"]),
+                defaults={**fields, "merchant": merchant},
             )
-            if settings.GETT_SANDBOX_ENABLED:
-                self._provision_in_sandbox(store)
+            if spec.get("go_live", True):
+                go_live.append(store)
             self.stdout.write(f"  store {'created' if created else 'ok'}: {store.name}")
 
         if not Catalog.objects.filter(merchant=merchant).exists():
@@ -105,35 +124,20 @@ class Command(BaseCommand):
             state = "published" if version else "unchanged"
             self.stdout.write(f"  menu {state}: {store.name}")
 
+        owner = Membership.objects.get(merchant=merchant, role=Membership.Role.OWNER).user
+        for store in go_live if settings.GETT_SANDBOX_ENABLED else []:
+            store.refresh_from_db()
+            if store.is_connected or onboarding_current(store=store) is not None:
+                self.stdout.write(f"  on Gett (or on its way): {store.name}")
+                continue
+            # Registered by the worker once `make run` starts it; live within seconds.
+            onboarding_start(store=store, user=owner, auto_activate=True)
+            self.stdout.write(f"  onboarding started: {store.name}")
+
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for username, password, role in LOGINS:
             who = role.label if role else "partner staff (admin)"
             self.stdout.write(f"  {username:6} / {password:16} {who}")
-
-    def _provision_in_sandbox(self, store: Store) -> None:
-        # The sandbox is a separate system; seeding it here stands in for an onboarding that
-        # happened before. It never reads our tables.
-        from gett.sandbox.services import store_provision
-
-        assert store.gett_store_id is not None  # demo stores are made connected to Gett
-        store_provision(
-            webhook_url=f"{settings.PUBLIC_BASE_URL}/webhooks/gett",
-            store_id=store.gett_store_id,
-            partner_store_id=store.partner_store_id,
-            name=store.name,
-            phone=store.phone,
-            description=store.description,
-            address={
-                "street": store.street,
-                "city": store.city,
-                "state": store.state,
-                "postalCode": store.postal_code,
-                "country": store.country,
-            },
-            timezone=store.timezone,
-            delivery_allowed=store.delivery_allowed,
-            pickup_allowed=store.pickup_allowed,
-        )
 
     def _create_menu(self, merchant: Merchant) -> None:
         """An all-day menu with required and optional modifiers, one of them nested."""
