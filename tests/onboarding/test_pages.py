@@ -408,3 +408,12 @@ def test_staff_see_the_badge_but_no_wizard_link(client, owner_membership):
     assert "Not on Gett yet" in text
     assert _url(store) not in text
     assert "An owner or manager can put it on Gett." in text
+
+
+def test_the_store_page_says_the_store_is_on_its_way_once_registered(owner_client, new_store):
+    _onboarding(new_store, Status.CATALOG_INGESTING)
+
+    content = owner_client.get(f"/stores/{new_store.public_id}/").content.decode()
+
+    assert "On its way to Gett" in content and "See the progress" in content
+    assert "Put this store on Gett" not in content
