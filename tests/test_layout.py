@@ -27,11 +27,8 @@ KNOWN_VIEW_IMPORTS: set[tuple[str, str]] = set()
 
 # Outside `gett/sandbox/`, only these may import the sandbox. `portal/urls.py` mounts it with a
 # string (`include("gett.sandbox.urls")`) and INSTALLED_APPS names it, so neither imports it.
-SANDBOX_IMPORTERS = {
-    # `demo_data` seeds the built-in sandbox with the demo stores, standing in for an
-    # onboarding that happened before; it is a local-run command, not portal code.
-    "portal/management/commands/demo_data.py",
-}
+# Nothing: the demo data goes on Gett through onboarding, over HTTP, like a merchant's stores.
+SANDBOX_IMPORTERS: set[str] = set()
 
 # `gett` may use the error types every edge shares; nothing else from the portal.
 GETT_MAY_IMPORT_FROM_PORTAL = {"portal.exceptions"}
