@@ -16,7 +16,6 @@ from typing import Any
 
 from gett.problems import field_error
 
-MAX_BODY_BYTES = 1024 * 1024
 MAX_LINES = 100
 MAX_QUANTITY = 99
 # Modifiers within modifiers. Deeper than any menu we publish (the CatalogSet checks refuse
@@ -243,11 +242,10 @@ CUSTOMER_MEMBERS = ("firstName", "lastName", "email", "phone")
 
 
 def order_body_parse(raw: bytes, *, place: bool) -> OrderBody:
-    """The body of a validateOrder (`place=False`) or placeOrder call, or `BodyInvalid`."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise BodyInvalid(
-            [field_error("$", f"The body is larger than {MAX_BODY_BYTES} bytes.", "too_large")]
-        )
+    """The body of a validateOrder (`place=False`) or placeOrder call, or `BodyInvalid`.
+
+    Its size is bounded before it gets here, by the webhook edge (`gett.webhooks`).
+    """
     data = json_load(raw)
     if not isinstance(data, dict):
         raise BodyInvalid([field_error("$", "The body must be a JSON object.", "type")])
