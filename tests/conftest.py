@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from moto.server import ThreadedMotoServer
 
 from gett.tasks import outbox_deliver_task
 from tests.factories import MembershipFactory, StoreFactory
@@ -76,3 +77,13 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-compatible server (moto) on loopback, for storage tests (one per process)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
