@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 
 from catalogs.models import CatalogVersion
 from gett.models import OutboundMessage
@@ -10,7 +11,17 @@ from stores.models import Membership, Merchant, Store
 pytestmark = pytest.mark.django_db
 
 
+def test_demo_data_refuses_to_run_without_debug(settings):
+    # Its logins have published passwords (one is a superuser): never on a production database.
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not User.objects.exists()
+    assert not Merchant.objects.exists()
+
+
 def test_demo_data_can_be_loaded_again_and_again_and_its_logins_work(settings, tmp_path):
+    settings.DEBUG = True
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     settings.MEDIA_ROOT = tmp_path
     call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -11,7 +11,7 @@ from datetime import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from catalogs import services as menu
@@ -85,8 +85,17 @@ STORES = [
 class Command(BaseCommand):
     help = "Create (or refresh) the demo merchant, stores and logins."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The demo logins have published passwords, one of them a superuser's.
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo_data only runs with DEBUG on: its logins have published passwords "
+                "(one is a superuser). Refusing to touch this database."
+            )
+        self._load()
+
+    @transaction.atomic
+    def _load(self):
         merchant, _ = Merchant.objects.get_or_create(
             public_id=uuid.uuid5(DEMO_NAMESPACE, "merchant"),
             defaults={"name": "Bella Napoli"},
