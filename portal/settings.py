@@ -5,6 +5,7 @@ Secrets have no defaults outside DEBUG, so a production start without them fails
 Every variable is listed in `.env.example` and in the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served by us: the docs page works offline
     "django_htmx",
     "template_partials",
+    "axes",  # login lockout
     "portal",
     "gett",
     "stores",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "portal.middleware.HtmxLoginRedirectMiddleware",
     "stores.middleware.CurrentMerchantMiddleware",
     "portal.middleware.PortalErrorMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -125,6 +129,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "stores:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login lockout (django-axes), on /accounts/login/ and /admin/login/: this many wrong passwords
+# for one username from one address lock that pair out for the cool-off (each further try
+# restarts it). Attempts live in Redis when there is one (shared by every web process), else in
+# the database. The API's tokens are not passwords: they are throttled per address instead.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env.str("REDIS_URL", default="")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+# The client's address, for the lockout and the API throttles: behind NUM_PROXIES proxies it is
+# the NUM_PROXIES-th address from the right of X-Forwarded-For (each proxy appends what it saw);
+# with none (the default) only REMOTE_ADDR counts, so a client cannot choose its own address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES:
+    AXES_IPWARE_PROXY_COUNT = NUM_PROXIES - 1  # python-ipware counts the proxies inside the header
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -15,6 +15,11 @@ os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The login lockout stays on; only the test client's request-less login() skips its check.
+AUTHENTICATION_BACKENDS = [
+    "tests.portal.auth_backends.AxesBackendAllowingTestClientLogin",
+    "django.contrib.auth.backends.ModelBackend",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
