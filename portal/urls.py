@@ -4,7 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from portal import health
+
 urlpatterns = [
+    # For load balancers: process up, and dependencies reachable (public, no session).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", include("stores.urls")),
     # Public CatalogSet files for Gett, and a store's menu versions.
     path("", include("catalogs.publishing.urls")),
