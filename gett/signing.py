@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 API_VERSION = "2026-01-30"
 DEFAULT_TOLERANCE_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 20
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -46,8 +47,9 @@ def verify(
     if not signature or not timestamp:
         return False
     timestamp = timestamp.strip()
-    # isascii() too: str.isdigit() also accepts digits such as "²" that int() rejects.
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    # isascii() too: str.isdigit() also accepts digits such as "²" that int() rejects. The length
+    # cap keeps int() within its 4,300-digit limit (a ValueError); 20 digits outlast any clock.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return False
     if now is None:
         now = time.time()
@@ -56,11 +58,17 @@ def verify(
 
     if isinstance(secrets, str):
         secrets = [secrets]
-    candidate = signature.strip().lower().encode()
+    candidate = signature.strip().lower()
+    if not candidate.isascii():  # a hex digest is ASCII; anything else cannot match
+        return False
     matched = False
     # Check every secret (no early exit): during rotation several are valid at once.
     for secret in secrets:
-        if secret and hmac.compare_digest(sign(body, secret).encode(), candidate):
+        try:
+            expected = sign(body, secret) if secret else ""
+        except UnicodeEncodeError:  # a secret that is not text (a lone surrogate) signs nothing
+            continue
+        if expected and hmac.compare_digest(expected, candidate):
             matched = True
     return matched
 

@@ -152,3 +152,17 @@ def test_verify_request_rejects_missing_headers():
     )
 
     assert signing.verify_request(request) is False
+
+
+def test_timestamp_too_long_for_an_int_fails_without_error():
+    # int() refuses strings over 4,300 digits (ValueError): such a header must read as stale.
+    assert verify(timestamp="9" * 5000) is False
+
+
+def test_signature_with_a_lone_surrogate_fails_without_error():
+    assert verify(signature="\ud800" * 64) is False
+
+
+def test_secret_that_is_not_text_is_skipped_not_an_error():
+    assert verify(secrets=["\udcff", SECRET]) is True
+    assert verify(secrets=["\ud800"]) is False

@@ -290,6 +290,21 @@ def test_timestamp_tolerance_is_300_seconds(client, shop, menu, age, status):
     assert reply.status_code == status
 
 
+def test_a_timestamp_of_thousands_of_digits_is_401_not_500(client, shop, menu):
+    data = json.dumps(cart_body(shop, menu, order_id="g-10")).encode()
+    from gett.signing import sign
+
+    reply = client.post(
+        PLACE,
+        data=data,
+        content_type="application/json",
+        headers={"Signature": sign(data, "whsec_test_current"), "Timestamp": "9" * 5000},
+    )
+
+    _problem(reply, 401, "UNAUTHENTICATED")
+    assert Order.objects.count() == 0
+
+
 def test_a_tampered_body_is_401(client, shop, menu):
     data = json.dumps(cart_body(shop, menu)).encode()
     from gett.signing import signed_headers
