@@ -19,7 +19,17 @@ from time import monotonic as time_monotonic
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.core.cache import cache
-from django.db.models import CharField, ExpressionWrapper, F
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,6 +118,7 @@ class StorePublish:
     checked_at: datetime | None
     is_valid: bool | None
     problems: list[Problem]
+    problem_count: int = 0
 
 
 @dataclass
@@ -155,9 +166,10 @@ def section_tree_get(
 ) -> tuple[list[Catalog], list[Section]]:
     """Catalogs (with `root_sections`) and every section in menu order, with paths.
 
-    An index over `menu_rows_get` (read here unless given).
+    An index over `menu_rows_get`'s catalogs and sections (only those are read unless `rows`
+    are given: `menu_outline_rows_get`).
     """
-    rows = rows or menu_rows_get(merchant_id=merchant.pk)
+    rows = rows or menu_outline_rows_get(merchant_id=merchant.pk)
     catalogs = [
         model_from_row(Catalog, id=row["id"], merchant_id=merchant.pk, **_texts(row))
         for row in rows.catalogs
@@ -492,6 +504,227 @@ def store_catalog_ids_get(*, merchant_id: int) -> dict[int, set[int]]:
     return chosen
 
 
+# --- the editor's bounded reads -----------------------------------------------------------------
+# A big menu is searched and paged, never listed whole: counts are aggregated in the database and
+# item lists come a page at a time (a fixed number of queries and a bounded page, at any size).
+
+SOLD_OUT, ON_SALE = "sold_out", "on_sale"
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which of a merchant's items an editor list or a bulk change means.
+
+    `q`: in the name or description (ignoring case); `section`: directly in that section (in its
+    order), or `unlisted`: in no section; `state`: SOLD_OUT (snoozed in at least one store now)
+    or ON_SALE; `ids`: only these public ids. Empty parts do not filter.
+    """
+
+    q: str = ""
+    section: Section | None = None
+    unlisted: bool = False
+    state: str = ""
+    ids: tuple[uuid.UUID, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.q or self.section or self.unlisted or self.state or self.ids)
+
+
+def item_sold_out_expression(now: datetime | None = None) -> Exists:
+    """True for an item snoozed (sold out) in any store at `now`."""
+    return Exists(ItemSnooze.objects.active(now).filter(item_id=OuterRef("pk")))
+
+
+def items_filtered(*, merchant: Merchant, item_filter: ItemFilter) -> QuerySet[Item]:
+    """The merchant's items that `item_filter` means, filtered in the database: by name, or in
+    section order when filtered by section."""
+    items = Item.objects.filter(merchant=merchant)
+    needle = item_filter.q.strip()
+    if needle:
+        items = items.filter(Q(name__icontains=needle) | Q(description__icontains=needle))
+    if item_filter.ids:
+        items = items.filter(public_id__in=item_filter.ids)
+    if item_filter.state == SOLD_OUT:
+        items = items.filter(item_sold_out_expression())
+    elif item_filter.state == ON_SALE:
+        items = items.filter(~item_sold_out_expression())
+    if item_filter.section is not None:
+        return items.filter(section_items__section=item_filter.section).order_by(
+            "section_items__position", "section_items__id"
+        )
+    if item_filter.unlisted:
+        items = items.filter(~Exists(SectionItem.objects.filter(item_id=OuterRef("pk"))))
+    return items.order_by("name", "id")
+
+
+def section_counts_get(*, merchant_id: int) -> dict[int, tuple[int, int]]:
+    """Section pk -> (items directly in it, how many of them are sold out now): one query."""
+    sold_out = Exists(ItemSnooze.objects.active().filter(item_id=OuterRef("item_id")))
+    counts = (
+        SectionItem.objects.filter(section__merchant_id=merchant_id)
+        .order_by()
+        .values("section_id")
+        .annotate(items=Count("id"), sold_out=Count("id", filter=Q(sold_out)))
+        .values_list("section_id", "items", "sold_out")
+    )
+    return {section_id: (items, sold) for section_id, items, sold in counts}
+
+
+@dataclass
+class ItemCounts:
+    items: int
+    unlisted: int
+    sold_out: int
+    groups: int
+
+
+def item_counts_get(*, merchant_id: int) -> ItemCounts:
+    """The merchant's items, those in no section, those sold out now, and its groups."""
+    items = Item.objects.filter(merchant_id=merchant_id).order_by()
+    counts = items.aggregate(
+        items=Count("id"),
+        unlisted=Count("id", filter=~Q(Exists(SectionItem.objects.filter(item_id=OuterRef("pk"))))),
+        sold_out=Count("id", filter=Q(item_sold_out_expression())),
+    )
+    return ItemCounts(
+        groups=ModifierGroup.objects.filter(merchant_id=merchant_id).count(), **counts
+    )
+
+
+def items_sections_get(*, item_ids: list[int]) -> dict[int, list[int]]:
+    """Item pk -> the pks of the sections it is in, for one page of items (one query)."""
+    places: dict[int, list[int]] = defaultdict(list)
+    for item_id, section_id in (
+        SectionItem.objects.filter(item_id__in=item_ids)
+        .order_by("id")
+        .values_list("item_id", "section_id")
+    ):
+        places[item_id].append(section_id)
+    return places
+
+
+def items_sold_out_at_get(*, item_ids: list[int], now=None) -> dict[int, list[str]]:
+    """Item pk -> names of the stores where it is sold out now, for one page (one query)."""
+    stores: dict[int, list[str]] = defaultdict(list)
+    for item_id, store_name in (
+        ItemSnooze.objects.active(now)
+        .filter(item_id__in=item_ids)
+        .order_by("store__name", "store_id")
+        .values_list("item_id", "store__name")
+    ):
+        stores[item_id].append(store_name)
+    return stores
+
+
+def groups_listed(*, merchant: Merchant, q: str = "") -> QuerySet[ModifierGroup]:
+    """The merchant's modifier groups by name (optionally by part of the name), each with
+    `option_count` and `item_count` (counted per row, so cheap on one page)."""
+    groups = ModifierGroup.objects.filter(merchant=merchant)
+    if q.strip():
+        groups = groups.filter(name__icontains=q.strip())
+    option_count = (
+        ModifierOption.objects.filter(group_id=OuterRef("pk"))
+        .order_by()
+        .values("group_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    item_count = (
+        ItemModifierGroup.objects.filter(group_id=OuterRef("pk"))
+        .order_by()
+        .values("group_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return groups.annotate(
+        option_count=Subquery(option_count), item_count=Subquery(item_count)
+    ).order_by("name", "id")
+
+
+def publish_problems_get(
+    *, stores: list[Store], shown_per_store: int = 20
+) -> tuple[list[StorePublish], dict[str, list[Problem]]]:
+    """Each store's last publish check with (up to `shown_per_store` of) its problems and a way
+    to fix each, and every problem by the public id of the entity it names (once across stores).
+
+    Reads only the problems and the entities they name, never the whole menu.
+    """
+    states = {state.store_id: state for state in PublishState.objects.filter(store__in=stores)}
+    raw_by_store: dict[int, list[dict]] = {
+        store.pk: [
+            raw
+            for raw in (states[store.pk].last_problems if store.pk in states else None) or []
+            if isinstance(raw, dict)
+        ]
+        for store in stores
+    }
+    named = {
+        str(raw["entityId"])
+        for raws in raw_by_store.values()
+        for raw in raws[:shown_per_store]
+        if raw.get("entityId")
+    }
+    entities: dict[str, tuple[str, Any]] = {}
+    if named:
+        wanted = []
+        for value in named:
+            try:
+                wanted.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        for kind, model in (
+            ("catalog", Catalog),
+            ("section", Section),
+            ("item", Item),
+            ("modifierGroup", ModifierGroup),
+        ):
+            for obj in model.objects.filter(
+                merchant_id=stores[0].merchant_id, public_id__in=wanted
+            ).only("id", "public_id", "name"):
+                entities[str(obj.public_id)] = (kind, obj)
+    # Only a menu-wide "no opening hours" problem needs a catalog (the first) for its link.
+    catalogs = (
+        list(Catalog.objects.filter(merchant_id=stores[0].merchant_id).order_by("position")[:1])
+        if stores
+        else []
+    )
+    by_entity: dict[str, list[Problem]] = defaultdict(list)
+    shown: dict[tuple, Problem] = {}
+    publishing = []
+    for store in stores:
+        state = states.get(store.pk)
+        problems = []
+        for index, raw in enumerate(raw_by_store[store.pk]):
+            entity_id = str(raw["entityId"]) if raw.get("entityId") else None
+            problem = Problem(
+                message=str(raw.get("message") or raw.get("code") or "Unknown problem"),
+                code=str(raw.get("code") or ""),
+                entity_id=entity_id,
+                stores=[store.name],
+            )
+            if index < shown_per_store:
+                problem.fix_url, problem.fix_label = _fix_link(problem, store, catalogs, entities)
+                problems.append(problem)
+            if entity_id:
+                key = (entity_id, problem.code, problem.message)
+                if key in shown:
+                    shown[key].stores.append(store.name)
+                else:
+                    shown[key] = Problem(**{**problem.__dict__, "stores": [store.name]})
+                    by_entity[entity_id].append(shown[key])
+        publishing.append(
+            StorePublish(
+                store=store,
+                checked_at=state.last_checked_at if state else None,
+                is_valid=state.is_valid if state else None,
+                problems=problems,
+                problem_count=len(raw_by_store[store.pk]),
+            )
+        )
+    return publishing, by_entity
+
+
 # --- the menu read model -------------------------------------------------------------------------
 # One way to read a merchant's whole menu: every page, the API, CSV, the CatalogSet builder and
 # order pricing read these rows (a fixed number of queries whatever the menu's size), then index
@@ -618,12 +851,15 @@ class MenuRows:
         return unavailable
 
 
-def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> MenuRows:
-    """The merchant's menu as rows: nine queries (eight without a store), whatever its size."""
+def menu_outline_rows_get(*, merchant_id: int) -> MenuRows:
+    """Only the catalogs (with their hours) and sections of `menu_rows_get`: three queries, for
+    pages that show the menu's outline but not its items."""
     rows = MenuRows()
-    catalogs = (
-        Catalog.objects.sold_by(store) if store else Catalog.objects.filter(merchant_id=merchant_id)
-    )
+    _outline_read(rows, Catalog.objects.filter(merchant_id=merchant_id), merchant_id)
+    return rows
+
+
+def _outline_read(rows: MenuRows, catalogs: QuerySet[Catalog], merchant_id: int) -> None:
     rows.catalogs = list(
         catalogs.order_by("position", "id").values("id", "public_id", "name", "description")
     )
@@ -643,6 +879,15 @@ def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> 
             rows.root_sections[section["catalog_id"]].append(section["id"])
         else:
             rows.child_sections[section["parent_id"]].append(section["id"])
+
+
+def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> MenuRows:
+    """The merchant's menu as rows: nine queries (eight without a store), whatever its size."""
+    rows = MenuRows()
+    catalogs = (
+        Catalog.objects.sold_by(store) if store else Catalog.objects.filter(merchant_id=merchant_id)
+    )
+    _outline_read(rows, catalogs, merchant_id)
     section_items = rows.section_items
     for section_id, item_id in (
         SectionItem.objects.filter(section__merchant_id=merchant_id)
@@ -779,3 +1024,142 @@ def menu_rows_for_pricing(*, store: Store, now: datetime) -> MenuRows:
     current.snoozed = snoozed
     current.unavailable = current._unavailable()
     return current
+
+
+# --- the sold-out page's bounded reads ----------------------------------------------------------
+# The kitchen's sold-out page reads only what it shows: the store's sections (a small part of
+# any menu) with their counts, one page of items at a time, and the items sold out now. A fixed
+# number of queries, and rows bounded by the page size, whatever the size of the menu.
+
+# Options of options of options: nesting deeper than this is not listed (never seen in menus).
+SNOOZE_OPTION_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class SnoozeSection:
+    """A section the store sells from, as the sold-out page shows it."""
+
+    pk: int
+    public_id: uuid.UUID
+    path: str  # "Mains › Burgers"
+    menu: str  # the catalog's name when the store sells several, else ""
+
+
+@dataclass
+class SnoozeItemRow:
+    """One item on the sold-out page: `section_id` is where it is listed first (None: an
+    option only); `snoozed` with `until` None means until turned back on."""
+
+    pk: int
+    public_id: uuid.UUID
+    name: str
+    price: int
+    snoozed: bool
+    until: datetime | None
+    section_id: int | None
+
+
+def snooze_sections_get(*, store: Store) -> list[SnoozeSection]:
+    """The sections `store` sells from, depth first in menu order, with their paths (two
+    queries)."""
+    catalogs = list(
+        Catalog.objects.sold_by(store).order_by("position", "id").values_list("id", "name")
+    )
+    roots: dict[int, list[tuple]] = defaultdict(list)
+    children: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        Section.objects.filter(merchant_id=store.merchant_id)
+        .order_by("position", "id")
+        .values_list("id", "public_id", "name", "catalog_id", "parent_id")
+    ):
+        if row[3] is not None:
+            roots[row[3]].append(row)
+        else:
+            children[row[4]].append(row)
+    several = len(catalogs) > 1
+    found: list[SnoozeSection] = []
+    seen: set[int] = set()
+
+    def walk(rows: list[tuple], prefix: str, menu: str) -> None:
+        for pk, public_id, name, _catalog_id, _parent_id in rows:
+            if pk in seen:  # a cycle or a second parent: never made by our services
+                continue
+            seen.add(pk)
+            path = f"{prefix} › {name}" if prefix else name
+            found.append(SnoozeSection(pk=pk, public_id=public_id, path=path, menu=menu))
+            walk(children.get(pk, []), path, menu)
+
+    for catalog_id, catalog_name in catalogs:
+        walk(roots.get(catalog_id, []), "", catalog_name if several else "")
+    return found
+
+
+def snooze_items(*, store: Store, section_ids: list[int]) -> QuerySet[Item]:
+    """The items `store` sells: those in `section_ids` (its sections) and the modifier options
+    they offer, nested up to `SNOOZE_OPTION_DEPTH` levels. One query when evaluated."""
+    products = SectionItem.objects.filter(section_id__in=section_ids).values("item_id")
+    reach = Q(pk__in=products)
+    level = products
+    for _ in range(SNOOZE_OPTION_DEPTH):
+        groups = ItemModifierGroup.objects.filter(item_id__in=level).values("group_id")
+        level = ModifierOption.objects.filter(group_id__in=groups).values("item_id")
+        reach |= Q(pk__in=level)
+    return Item.objects.filter(merchant_id=store.merchant_id).filter(reach)
+
+
+def snooze_items_search(
+    *, store: Store, section_ids: list[int], query: str = "", section_id: int | None = None
+) -> QuerySet[Item]:
+    """The store's items whose name contains `query` (any case), optionally only those in one
+    section: by name, or in the section's order. Paginate it, then read the page's rows with
+    `snooze_item_rows_get`."""
+    if section_id is not None:
+        items = Item.objects.filter(
+            merchant_id=store.merchant_id, section_items__section_id=section_id
+        ).order_by("section_items__position", "section_items__id")
+    else:
+        items = snooze_items(store=store, section_ids=section_ids).order_by("name", "id")
+    if query:
+        items = items.filter(name__icontains=query)
+    return items
+
+
+def snoozed_items(*, store: Store, now: datetime) -> QuerySet[Item]:
+    """The items sold out in `store` now, by name (whether or not its menu still lists them)."""
+    off = ItemSnooze.objects.filter(store=store).active(now).values("item_id")
+    return Item.objects.filter(merchant_id=store.merchant_id, pk__in=off).order_by("name", "id")
+
+
+def snooze_item_rows_get(
+    *, store: Store, item_ids: list[int], section_ids: list[int], now: datetime
+) -> list[SnoozeItemRow]:
+    """The rows of these items (one page), in the order given: one query."""
+    snooze = ItemSnooze.objects.filter(store=store, item_id=OuterRef("pk")).active(now)
+    placed = SectionItem.objects.filter(item_id=OuterRef("pk"), section_id__in=section_ids)
+    rows = {
+        row["pk"]: SnoozeItemRow(**row)
+        for row in Item.objects.filter(pk__in=item_ids)
+        .annotate(
+            snoozed=Exists(snooze),
+            until=Subquery(snooze.values("until")[:1]),
+            section_id=Subquery(placed.order_by("id").values("section_id")[:1]),
+        )
+        .values("pk", "public_id", "name", "price", "snoozed", "until", "section_id")
+    }
+    return [rows[pk] for pk in item_ids if pk in rows]
+
+
+def snooze_section_counts_get(
+    *, store: Store, section_ids: list[int], now: datetime
+) -> dict[int, tuple[int, int]]:
+    """Section pk -> (items, items sold out now) for these sections: two queries."""
+    listed = SectionItem.objects.filter(section_id__in=section_ids).order_by()
+    off = ItemSnooze.objects.filter(store=store).active(now).values("item_id")
+
+    def per_section(rows: QuerySet[SectionItem]) -> dict[int, int]:
+        return dict(
+            rows.values("section_id").annotate(n=Count("id")).values_list("section_id", "n")
+        )
+
+    totals, sold_out = per_section(listed), per_section(listed.filter(item_id__in=off))
+    return {pk: (totals.get(pk, 0), sold_out.get(pk, 0)) for pk in section_ids}

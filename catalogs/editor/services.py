@@ -1,17 +1,24 @@
 """The editor's writes: several menu services in one transaction (an item with its sections
 and groups, a reorder, the stores that sell a catalog, a bulk price change).
-`price_after_change` is the pure price arithmetic behind the bulk change, for reuse.
+`price_after_change` is the pure price arithmetic behind the bulk change, for reuse;
+`price_change_expression` is the same arithmetic in SQL, for changes by filter
+(`prices_bulk_plan`, `prices_bulk_change_by_filter`), which never load the items.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Sum, Value
+from django.db.models.expressions import Combinable
+from django.utils import timezone
 
 from catalogs.models import (
     Catalog,
@@ -21,9 +28,12 @@ from catalogs.models import (
     SectionItem,
     Trigger,
 )
+from catalogs.publishing.services import menu_changed, stores_for_merchant
 from catalogs.selectors import (
+    ItemFilter,
     group_options_list,
     item_groups_list,
+    items_filtered,
     section_items_list,
     store_catalog_ids_get,
 )
@@ -378,3 +388,150 @@ def prices_bulk_change(
             item_price_set(item=item, price=new, user=user, trigger=trigger)
             changed.append(item)
     return changed
+
+
+def price_change_expression(*, change: str, value: Decimal, digits: int) -> Combinable:
+    """`price_after_change` as a database expression over `price`, exactly (integer arithmetic,
+    rounded half away from zero like `ROUND_HALF_UP`), so a change by filter is one UPDATE."""
+    if change not in PRICE_CHANGES:
+        raise ValueError(f"Unknown price change {change!r}.")
+    sign = 1 if change.startswith("increase") else -1
+    if not change.endswith("_percent"):
+        amount = int(value.scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return ExpressionWrapper(F("price") + Value(sign * amount), output_field=IntegerField())
+    # price * (100 + sign * value) / 100 with value = n / 10**k: price * numerator / denominator.
+    exponent = value.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    scale = 10**places
+    numerator = 100 * scale + sign * int(value.scaleb(places))
+    denominator = 100 * scale
+    half = denominator // 2
+    # Integer division truncates toward zero in SQL: round the magnitude, then put the sign back.
+    if numerator >= 0:
+        rounded = (F("price") * Value(numerator) + Value(half)) / Value(denominator)
+    else:
+        rounded = -((F("price") * Value(-numerator) + Value(half)) / Value(denominator))
+    return ExpressionWrapper(rounded, output_field=IntegerField())
+
+
+@dataclass
+class BulkPricePlan:
+    """What a bulk change by filter would do, read in the database (a fixed number of queries).
+
+    `sample`: the first items (in the filter's order), each with `new_price`; `below_zero` and
+    `too_high`: how many would leave `portal.money`'s bounds, with the first few names;
+    `fingerprint`: the items' current prices and the change, to notice anything different
+    between a preview and applying it.
+    """
+
+    count: int
+    changing: int
+    sample: list[Item]
+    below_zero: int
+    below_zero_names: list[str]
+    too_high: int
+    too_high_names: list[str]
+    fingerprint: str
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.below_zero or self.too_high)
+
+
+def prices_bulk_plan(
+    *,
+    merchant: Merchant,
+    item_filter: ItemFilter,
+    change: str,
+    value: Decimal,
+    digits: int,
+    sample_size: int = 20,
+) -> BulkPricePlan:
+    """Preview a change of the prices of the items `item_filter` means (nothing is written)."""
+    items = items_filtered(merchant=merchant, item_filter=item_filter)
+    new = price_change_expression(change=change, value=value, digits=digits)
+    priced = items.annotate(new_price=new)
+    totals = items.order_by().aggregate(
+        count=Count("id"), total=Sum("price"), latest=Max("updated_at")
+    )
+    changing = priced.exclude(new_price=F("price")).order_by().count()
+    below = priced.filter(new_price__lt=0)
+    high = priced.filter(new_price__gt=MAX_PRICE_MINOR)
+    below_count, high_count = below.order_by().count(), high.order_by().count()
+    text = (
+        f"{merchant.pk}|{totals['count']}|{totals['total']}|{totals['latest']}|"
+        f"{change}|{value.normalize()}|{item_filter}"
+    )
+    return BulkPricePlan(
+        count=totals["count"],
+        changing=changing,
+        sample=list(priced[:sample_size]),
+        below_zero=below_count,
+        below_zero_names=list(below.values_list("name", flat=True)[:10]) if below_count else [],
+        too_high=high_count,
+        too_high_names=list(high.values_list("name", flat=True)[:10]) if high_count else [],
+        fingerprint=hashlib.sha256(text.encode()).hexdigest()[:32],
+    )
+
+
+class PricesChangedSincePreview(PortalError):
+    """The items' prices (or which items match) changed between the preview and applying it."""
+
+
+@transaction.atomic
+def prices_bulk_change_by_filter(
+    *,
+    merchant: Merchant,
+    item_filter: ItemFilter,
+    change: str,
+    value: Decimal,
+    digits: int,
+    fingerprint: str | None = None,
+    user: AbstractBaseUser | None = None,
+    trigger: str = Trigger.EDITOR,
+) -> int:
+    """Change the prices of every item `item_filter` means in one UPDATE, all or none; returns
+    how many prices changed. One publish (debounced) per store of the merchant.
+
+    Refuses (PortalError, nothing changed) when any price would go below zero or above
+    `portal.money.MAX_PRICE_MINOR`, and (PricesChangedSincePreview) when `fingerprint` is given
+    and the items are no longer those of the preview.
+    """
+    if item_filter.is_empty:
+        raise PortalError("Choose which items to change: a section, a search or some items.")
+    plan = prices_bulk_plan(
+        merchant=merchant,
+        item_filter=item_filter,
+        change=change,
+        value=value,
+        digits=digits,
+        sample_size=0,
+    )
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        raise PricesChangedSincePreview(
+            "The prices or the items differ from the preview you saw. Check this preview and "
+            "apply again."
+        )
+    if plan.below_zero:
+        raise PortalError(
+            f"Prices cannot go below zero: {_names(plan.below_zero_names, plan.below_zero)}."
+        )
+    if plan.too_high:
+        raise PortalError(
+            "Prices cannot go above the highest price we accept: "
+            f"{_names(plan.too_high_names, plan.too_high)}."
+        )
+    new = price_change_expression(change=change, value=value, digits=digits)
+    changed = (
+        items_filtered(merchant=merchant, item_filter=item_filter)
+        .exclude(price=new)
+        .update(price=new, updated_at=timezone.now())
+    )
+    if changed:
+        menu_changed(stores=stores_for_merchant(merchant), trigger=trigger, user=user)
+    return changed
+
+
+def _names(names: list[str], count: int) -> str:
+    more = f" and {count - len(names)} more" if count > len(names) else ""
+    return ", ".join(names) + more
