@@ -297,6 +297,8 @@ class SandboxFault(models.Model):
         STATUS_503 = "status_503", "503 SERVICE_UNAVAILABLE"
         STATUS_429 = "status_429", "429 RATE_LIMITED"
         HANG = "hang", "Hang, then 503"
+        # The connection is closed without a reply (a load balancer reset); nothing is applied.
+        DROP = "drop", "Drop the connection"
 
     endpoint = models.CharField(
         max_length=100,

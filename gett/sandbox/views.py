@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import hmac
 import logging
+import socket
+import struct
 import time
 import uuid
 from collections.abc import Callable
@@ -109,7 +111,7 @@ def sandbox_api(*methods: str, faultable: bool = True) -> Callable[[View], View]
                         services.fault_take(endpoint=request.resolver_match.url_name or "") or ""
                     )
                 if fault:
-                    injected = _fault_problem(fault)
+                    injected = _fault_problem(fault, request)
                     # An injected 429 reports a spent window, whatever the real counter says.
                     rate_headers.update(
                         {k: v for k, v in injected.headers.items() if k.startswith("X-RateLimit")}
@@ -164,9 +166,19 @@ def _authenticate(request: HttpRequest) -> str:
     return presented
 
 
-def _fault_problem(mode: str) -> Problem:
+def _fault_problem(mode: str, request: HttpRequest) -> Problem:
     """The reply an armed fault switch gives instead of the endpoint's."""
     retry_after = settings.GETT_SANDBOX_FAULT_RETRY_AFTER_SECONDS
+    if mode == SandboxFault.Mode.DROP:
+        if _drop_connection(request):
+            # Nobody receives this: it is only what the call is recorded with.
+            return Problem("SERVICE_UNAVAILABLE", "Injected fault: the connection was dropped.")
+        return Problem(
+            "SERVICE_UNAVAILABLE",
+            "Injected fault: drop the connection (this server cannot; run the sandbox under "
+            "gunicorn to get a real connection reset).",
+            retry_after=retry_after,
+        )
     if mode == SandboxFault.Mode.STATUS_500:
         return Problem("INTERNAL_ERROR", "Injected fault: the sandbox failed on purpose.")
     if mode == SandboxFault.Mode.STATUS_429:
@@ -192,6 +204,21 @@ def _fault_problem(mode: str) -> Problem:
         "Injected fault: the sandbox is temporarily unavailable.",
         retry_after=retry_after,
     )
+
+
+def _drop_connection(request: HttpRequest) -> bool:
+    """Close the client's connection without a reply. Needs the socket, which gunicorn puts
+    in the WSGI environ; the caller then sees a reset, as when a proxy in between fails."""
+    sock = request.META.get("gunicorn.socket")
+    if sock is None:
+        return False
+    try:
+        # SO_LINGER 0: the close sends a reset rather than an orderly end of stream.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client has gone already: dropped either way
+    return True
 
 
 def _unauthenticated(detail: str) -> Problem:

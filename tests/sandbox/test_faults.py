@@ -338,3 +338,35 @@ def test_gett_client_times_out_on_a_hang_fault(live_server):
     )
     wait_for_calls(1)
     assert SandboxCall.objects.get().fault == "hang"
+
+
+def test_drop_fault_closes_the_connection_without_a_reply(client, auth, store_url):
+    import socket
+
+    services.fault_arm(endpoint="store-detail", mode="drop", count=1)
+    server_side, client_side = socket.socketpair()
+    try:
+        client.get(store_url, headers=auth, **{"gunicorn.socket": server_side})
+        client_side.settimeout(1)
+        # The caller's end sees the connection end (or reset) with no bytes of a reply.
+        try:
+            received = client_side.recv(1024)
+        except ConnectionResetError:
+            received = b""
+        assert received == b""
+    finally:
+        server_side.close()
+        client_side.close()
+    call = SandboxCall.objects.get()
+    assert call.fault == "drop"
+    # The fault is spent: the next call is answered normally.
+    assert client.get(store_url, headers=auth).status_code == 200
+
+
+def test_drop_fault_without_a_socket_answers_503_saying_so(client, auth, store_url):
+    services.fault_arm(endpoint="store-detail", mode="drop", count=1)
+
+    response = client.get(store_url, headers=auth)
+
+    assert response.status_code == 503
+    assert "gunicorn" in response.json()["detail"]
