@@ -460,7 +460,7 @@ def prices_bulk_plan(
     below_count, high_count = below.order_by().count(), high.order_by().count()
     text = (
         f"{merchant.pk}|{totals['count']}|{totals['total']}|{totals['latest']}|"
-        f"{change}|{value.normalize()}|{item_filter}"
+        f"{change}|{value.normalize()}|{_filter_key(item_filter)}"
     )
     return BulkPricePlan(
         count=totals["count"],
@@ -530,6 +530,12 @@ def prices_bulk_change_by_filter(
     if changed:
         menu_changed(stores=stores_for_merchant(merchant), trigger=trigger, user=user)
     return changed
+
+
+def _filter_key(item_filter: ItemFilter) -> str:
+    section = item_filter.section.pk if item_filter.section is not None else ""
+    ids = ",".join(sorted(str(public_id) for public_id in item_filter.ids))
+    return f"{item_filter.q}|{section}|{item_filter.unlisted}|{item_filter.state}|{ids}"
 
 
 def _names(names: list[str], count: int) -> str:

@@ -1,14 +1,20 @@
-"""The bulk price change: choose items on the overview, preview old → new, then apply."""
+"""The bulk price change by filter: the items of a section, of a search, or a few chosen ones.
+
+The page is given a filter (`q`, `section`, `state` as on the overview, or `item` ids), never
+the items themselves: it shows how many items it means and the first few, previews old → new,
+then applies the change in the database in one UPDATE (`prices_bulk_change_by_filter`).
+"""
 
 from __future__ import annotations
 
-import hashlib
-from typing import Protocol, cast
+import dataclasses
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from catalogs.editor import services
 from catalogs.editor.forms import BulkPriceForm
@@ -18,41 +24,63 @@ from catalogs.editor.views.common import (
     error_messages,
     get_items_for_user,
 )
-from catalogs.models import Item
+from catalogs.editor.views.overview import filter_description, filter_query, item_filter_from
+from catalogs.selectors import ItemFilter, items_filtered, section_tree_get
 from portal.exceptions import PortalError
-from portal.money import menu_money
+from portal.money import MenuMoney, menu_money
 from portal.typing import EditorHttpRequest
 
-
-def _fingerprint(items: list[Item], form: BulkPriceForm) -> str:
-    """What a preview showed (prices and the change), so applying notices anything different."""
-    text = ",".join(f"{item.public_id}:{item.price}" for item in items)
-    text += f"|{form.cleaned_data['change']}|{form.cleaned_data['value'].normalize()}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+MAX_CHOSEN_IDS = 500
+SAMPLE_SIZE = 20
 
 
-class _Priced(Protocol):
-    """An item on the bulk price page: its price now and, in the preview, after the change."""
+def _filter(request: EditorHttpRequest) -> ItemFilter:
+    _, sections = section_tree_get(merchant=request.membership.merchant)
+    item_filter = item_filter_from(request, sections)
+    source = request.POST if request.method == "POST" else request.GET
+    values = source.getlist("item")
+    if values:
+        items = get_items_for_user(request, values)
+        item_filter = dataclasses.replace(item_filter, ids=tuple(item.public_id for item in items))
+    return item_filter
 
-    price_display: str
-    new_price: int
-    new_display: str
+
+def _show(money: MenuMoney, minor: int) -> str:
+    return money.show(minor) if minor >= 0 else f"−{money.show(-minor)}"
 
 
 @editor_required
 def bulk_price(request: EditorHttpRequest) -> HttpResponse:
-    """Change the prices of chosen items: choose, preview (old → new), then apply."""
+    """Change the prices of the items a filter means: choose, preview (old → new), then apply."""
     source = request.POST if request.method == "POST" else request.GET
+    if len(source.getlist("item")) > MAX_CHOSEN_IDS:
+        return HttpResponseBadRequest(
+            f"Choose at most {MAX_CHOSEN_IDS} items by hand; use a section or a search for more."
+        )
     step = source.get("step", "choose")
-    items = get_items_for_user(request, source.getlist("item"))
-    if not items:
-        messages.info(request, "Tick the items whose prices you want to change first.")
+    merchant = request.membership.merchant
+    item_filter = _filter(request)
+    if item_filter.is_empty:
+        messages.info(
+            request,
+            "Choose the items whose prices you want to change first: a section’s “Prices…”, "
+            "or search and then “Change prices”.",
+        )
         return redirect("menu:overview")
-    money = menu_money(request.membership.merchant)
-    for item in items:
-        cast(_Priced, item).price_display = money.show(item.price)
-    context = {"items": items, "money": money, "preview": None, "below_zero": []}
-
+    money = menu_money(merchant)
+    items = items_filtered(merchant=merchant, item_filter=item_filter)
+    sample = list(items[:SAMPLE_SIZE])
+    for item in sample:
+        cast(Any, item).price_display = money.show(item.price)
+    context: dict[str, Any] = {
+        "count": items.count(),
+        "sample": sample,
+        "filter": item_filter,
+        "filter_query": filter_query(item_filter),
+        "filter_words": filter_description(item_filter),
+        "money": money,
+        "plan": None,
+    }
     if request.method != "POST" or step == "choose":
         context["form"] = BulkPriceForm(menu_money=money)
         return render(request, f"{TEMPLATES}/bulk_price.html", context)
@@ -68,40 +96,48 @@ def bulk_price(request: EditorHttpRequest) -> HttpResponse:
         "value": form.cleaned_data["value"],
         "digits": money.digits,
     }
-    preview = [(item, services.price_after_change(price=item.price, **change)) for item in items]
-    for item, new in preview:
-        priced = cast(_Priced, item)
-        priced.new_price = new
-        priced.new_display = money.show(new) if new >= 0 else f"−{money.show(-new)}"
-    below_zero = [item for item, new in preview if new < 0]
-    context |= {
-        "preview": preview,
-        "below_zero": below_zero,
-        "fingerprint": _fingerprint(items, form),
-        "description": form.describe(),
-        "changing": sum(1 for item, new in preview if new != item.price),
-    }
-    if below_zero:
-        names = ", ".join(item.name for item in below_zero)
+    plan = services.prices_bulk_plan(
+        merchant=merchant, item_filter=item_filter, sample_size=SAMPLE_SIZE, **change
+    )
+    for item in plan.sample:
+        row = cast(Any, item)
+        row.price_display = money.show(item.price)
+        row.new_display = _show(money, row.new_price)
+    context |= {"plan": plan, "description": form.describe()}
+    if plan.below_zero:
+        names = ", ".join(plan.below_zero_names)
+        more = f" and {plan.below_zero - len(plan.below_zero_names)} more" * (
+            plan.below_zero > len(plan.below_zero_names)
+        )
         form.add_error(
             None,
-            f"Prices cannot go below zero: {len(below_zero)} item"
-            f"{'s' if len(below_zero) != 1 else ''} would ({names}). Choose a smaller decrease, "
-            "or untick those items.",
+            f"Prices cannot go below zero: {plan.below_zero} item"
+            f"{'s' if plan.below_zero != 1 else ''} would ({names}{more}). Choose a smaller "
+            "decrease, or narrow the items down.",
         )
+    if plan.too_high:
+        form.add_error(
+            None,
+            f"Prices cannot go above the highest price we accept ({money.max_text}): "
+            f"{plan.too_high} item{'s' if plan.too_high != 1 else ''} would "
+            f"({', '.join(plan.too_high_names)}).",
+        )
+    if plan.refused:
         return render(request, f"{TEMPLATES}/bulk_price.html", context, status=400)
     if step == "preview":
         return render(request, f"{TEMPLATES}/bulk_price.html", context)
 
-    if request.POST.get("fingerprint") != context["fingerprint"]:
-        messages.warning(
-            request,
-            "The prices or the change differ from the preview you saw. Check this preview and "
-            "apply again.",
-        )
-        return render(request, f"{TEMPLATES}/bulk_price.html", context, status=409)
     try:
-        changed = len(services.prices_bulk_change(items=items, **change, user=request.user))
+        changed = services.prices_bulk_change_by_filter(
+            merchant=merchant,
+            item_filter=item_filter,
+            fingerprint=request.POST.get("fingerprint", ""),
+            user=request.user,
+            **change,
+        )
+    except services.PricesChangedSincePreview as exc:
+        messages.warning(request, exc.message)
+        return render(request, f"{TEMPLATES}/bulk_price.html", context, status=409)
     except (ValidationError, PortalError) as exc:
         form.add_error(None, error_messages(exc))
         return render(request, f"{TEMPLATES}/bulk_price.html", context, status=400)
@@ -110,4 +146,7 @@ def bulk_price(request: EditorHttpRequest) -> HttpResponse:
         f"{form.describe()}: {changed} price{'s' if changed != 1 else ''} changed. Your stores' "
         "menus are published in a moment.",
     )
-    return redirect("menu:overview")
+    if item_filter.ids:
+        return redirect("menu:overview")
+    # Back to the list of the items changed, showing their new prices.
+    return redirect(reverse("menu:overview") + "?" + filter_query(item_filter))
