@@ -9,5 +9,6 @@ app_name = "snoozes"
 # Every view takes `store_id` from the mount point.
 urlpatterns = [
     path("", views.snooze_list, name="list"),
+    path("sections/<uuid:section_id>/", views.snooze_section, name="section"),
     path("<uuid:item_id>/", views.snooze_item, name="item"),
 ]

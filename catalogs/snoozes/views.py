@@ -1,28 +1,43 @@
 """The sold-out page of one store: what its people have taken off sale, and until when.
 
-It lists every item the store sells with one big Available / Sold out toggle, made for a kitchen
-tablet. Plain POST + redirect; with htmx the row swaps in place. Every view is scoped through
-`stores.access` (Action.SNOOZE): another merchant's store is a 404.
+Made for a kitchen tablet, and bounded whatever the size of the menu: the items sold out now
+come first (page by page when there are many), then a search (name, section) with paginated
+results, then the store's sections with their counts, each loading its items on demand. Every
+item has one big Available / Sold out toggle: a plain POST + redirect, or with htmx a swap of
+its row (and, out of band, of the sold-out list and the count at the top). Every view is scoped
+through `stores.access` (Action.SNOOZE): another merchant's store is a 404.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import cached_property
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from catalogs.models import Item, ItemSnooze
-from catalogs.selectors import menu_rows_get
+from catalogs.models import Item
+from catalogs.selectors import (
+    SnoozeItemRow,
+    SnoozeSection,
+    snooze_item_rows_get,
+    snooze_items,
+    snooze_items_search,
+    snooze_section_counts_get,
+    snooze_sections_get,
+    snoozed_items,
+)
 from catalogs.snoozes.services import (
     item_snooze,
     item_unsnooze,
@@ -37,8 +52,14 @@ from stores.models import Store
 
 logger = logging.getLogger(__name__)
 
+# Rows per page: what a tablet shows in a few swipes, and what keeps every answer small.
+SOLD_OUT_PER_PAGE = 50
+RESULTS_PER_PAGE = 50
+SECTION_ITEMS_PER_PAGE = 50
+SECTIONS_PER_PAGE = 100
 
-# --- snooze page ------------------------------------------------------------------------------
+
+# --- rows and the store's clock ---------------------------------------------------------------
 
 
 @dataclass
@@ -47,19 +68,13 @@ class SnoozeRow:
     name: str
     price: int
     is_option: bool
+    place: str = ""  # "Mains › Burgers", or "" for a modifier option
     snoozed: bool = False
     status: str = ""  # "Back at 17:00", shown while sold out
     error: str = ""
     # What the person chose, kept when a choice comes back with an error.
     until: str = ""
     at: str = ""
-
-
-@dataclass
-class SnoozeGroup:
-    title: str
-    subtitle: str = ""
-    rows: list[SnoozeRow] = field(default_factory=list)
 
 
 @dataclass
@@ -121,131 +136,184 @@ class SnoozeClock:
         ]
 
 
-def _store_menu_rows(store: Store, clock: SnoozeClock) -> tuple[list[SnoozeGroup], int]:
-    """Every item the store sells, grouped by section (in menu order), then the modifier
-    options those items offer, grouped by modifier group. Each item is listed once, where it
-    first appears. Returns the groups and how many items are sold out.
+class SnoozeMenu:
+    """What every part of the page reads: the store's sections (a small part of any menu),
+    then only the rows shown (`snooze_item_rows_get`, one query per list)."""
 
-    A fixed number of queries whatever the size of the menu (`menu_rows_get`).
-    """
-    menu = menu_rows_get(merchant_id=store.merchant_id, store=store, now=clock.now)
-    catalogs, sections, roots, children = (
-        menu.catalogs,
-        menu.sections,
-        menu.root_sections,
-        menu.child_sections,
+    def __init__(self, store: Store, clock: SnoozeClock) -> None:
+        self.store = store
+        self.clock = clock
+        self.sections = snooze_sections_get(store=store)
+        self.by_pk = {section.pk: section for section in self.sections}
+        self.by_public_id = {section.public_id: section for section in self.sections}
+        self.section_ids = [section.pk for section in self.sections]
+
+    def section_get(self, raw) -> SnoozeSection | None:
+        """A section of this store's menu by its public id (text); None if not one."""
+        try:
+            return self.by_public_id.get(uuid.UUID(str(raw)))
+        except ValueError:
+            return None
+
+    def rows(self, items: list[int]) -> list[SnoozeRow]:
+        return [
+            self._row(row)
+            for row in snooze_item_rows_get(
+                store=self.store, item_ids=items, section_ids=self.section_ids, now=self.clock.now
+            )
+        ]
+
+    def _row(self, row: SnoozeItemRow) -> SnoozeRow:
+        section = self.by_pk.get(row.section_id) if row.section_id is not None else None
+        return SnoozeRow(
+            item_id=row.public_id,
+            name=row.name,
+            price=row.price,
+            is_option=section is None,
+            place=section.path if section else "Modifier option",
+            snoozed=row.snoozed,
+            status=self.clock.status(row.until) if row.snoozed else "",
+        )
+
+    def page(self, items, number, per_page: int) -> tuple[Page, list[SnoozeRow]]:
+        """One page of an item queryset, and its rows: three queries."""
+        page = Paginator(items.values_list("pk", flat=True), per_page).get_page(number)
+        return page, self.rows(list(page.object_list))
+
+    @cached_property
+    def item_count(self) -> int:
+        return snooze_items(store=self.store, section_ids=self.section_ids).count()
+
+
+# --- the parts of the page --------------------------------------------------------------------
+
+
+def _sold_out_context(menu: SnoozeMenu, number) -> dict:
+    page, rows = menu.page(
+        snoozed_items(store=menu.store, now=menu.clock.now), number, SOLD_OUT_PER_PAGE
     )
-    section_items, item_groups, options = menu.section_items, menu.item_groups, menu.options
-    snoozes = menu.snoozes
-    items = {
-        pk: {"id": pk, "public_id": UUID(row[0]), "name": row[1], "price": row[4]}
-        for pk, row in menu.items.items()
-    }
-
-    listed: list[int] = []  # in page order
-    groups: list[SnoozeGroup] = []
-
-    def rows_for(item_ids: list[int], *, is_option: bool) -> list[SnoozeRow]:
-        rows = []
-        for item_id in item_ids:
-            if item_id in seen_items or item_id not in items:
-                continue
-            seen_items.add(item_id)
-            listed.append(item_id)
-            rows.append(_row(items[item_id], snoozes, clock, is_option=is_option))
-        return rows
-
-    def walk(section_ids: list[int], prefix: str, catalog_name: str, seen: frozenset) -> None:
-        for section_id in section_ids:
-            if section_id in seen or section_id not in sections:
-                continue  # a cycle: never made by our services, but never loop on one
-            name = sections[section_id]["name"]
-            title = f"{prefix} › {name}" if prefix else name
-            rows = rows_for(section_items.get(section_id, []), is_option=False)
-            if rows:
-                groups.append(SnoozeGroup(title=title, subtitle=catalog_name, rows=rows))
-            walk(children.get(section_id, []), title, catalog_name, seen | {section_id})
-
-    seen_items: set[int] = set()
-    several = len(catalogs) > 1
-    for catalog in catalogs:
-        walk(roots.get(catalog["id"], []), "", catalog["name"] if several else "", frozenset())
-
-    # The modifier options of the listed items, then options of those options (nesting).
-    seen_groups: set[int] = set()
-    position = 0
-    while position < len(listed):
-        item_id = listed[position]
-        position += 1
-        for group_id in item_groups.get(item_id, []):
-            if group_id in seen_groups:
-                continue
-            seen_groups.add(group_id)
-            rows = rows_for(options.get(group_id, []), is_option=True)
-            if rows:
-                name = menu.groups[group_id][1] if group_id in menu.groups else ""
-                title = f"Options: {name}"
-                groups.append(SnoozeGroup(title=title, rows=rows))
-    sold_out = sum(1 for item_id in listed if item_id in snoozes)
-    return groups, sold_out
+    return {"sold_out_page": page, "sold_out_rows": rows, "sold_out": page.paginator.count}
 
 
-def _row(item: dict, snoozes: dict, clock: SnoozeClock, *, is_option: bool) -> SnoozeRow:
-    snoozed = item["id"] in snoozes
-    return SnoozeRow(
-        item_id=item["public_id"],
-        name=item["name"],
-        price=item["price"],
-        is_option=is_option,
-        snoozed=snoozed,
-        status=clock.status(snoozes[item["id"]]) if snoozed else "",
+def _results_context(menu: SnoozeMenu, query: str, section: SnoozeSection | None, number) -> dict:
+    """Search results when there is a search, else the store's sections with their counts."""
+    if query or section:
+        items = snooze_items_search(
+            store=menu.store,
+            section_ids=menu.section_ids,
+            query=query,
+            section_id=section.pk if section else None,
+        )
+        page, rows = menu.page(items, number, RESULTS_PER_PAGE)
+        return {"results_page": page, "result_rows": rows, "filtered": True}
+    sections_page = Paginator(menu.sections, SECTIONS_PER_PAGE).get_page(number)
+    shown = list(sections_page.object_list)
+    counts = snooze_section_counts_get(
+        store=menu.store, section_ids=[s.pk for s in shown], now=menu.clock.now
     )
-
-
-def _filtered(groups: list[SnoozeGroup], query: str) -> list[SnoozeGroup]:
-    """Only the rows whose item name contains `query` (any case)."""
-    wanted = query.casefold()
-    out = []
-    for group in groups:
-        rows = [row for row in group.rows if wanted in row.name.casefold()]
-        if rows:
-            out.append(SnoozeGroup(title=group.title, subtitle=group.subtitle, rows=rows))
-    return out
-
-
-def _snooze_context(
-    request: AuthedHttpRequest, store: Store, clock: SnoozeClock, query: str
-) -> dict:
-    groups, sold_out = _store_menu_rows(store, clock)
-    membership = access.membership_for(request, store.merchant_id)
     return {
-        "store": store,
-        "clock": clock,
-        "groups": _filtered(groups, query) if query else groups,
-        "has_items": bool(groups),
-        "item_count": sum(len(group.rows) for group in groups),
-        "sold_out": sold_out,
-        "query": query,
-        "can_edit": access.can(membership, Action.EDIT_MENU),
+        "sections_page": sections_page,
+        "section_rows": [(s, *counts[s.pk]) for s in shown],
+        "filtered": False,
     }
+
+
+def _page_context(
+    request: AuthedHttpRequest,
+    menu: SnoozeMenu,
+    *,
+    query: str = "",
+    section: SnoozeSection | None = None,
+    page="1",
+    sold_out_page="1",
+) -> dict:
+    membership = access.membership_for(request, menu.store.merchant_id)
+    return {
+        "store": menu.store,
+        "clock": menu.clock,
+        "sections": menu.sections,
+        "query": query,
+        "section": section,
+        "page_number": page,
+        "item_count": menu.item_count,
+        "has_items": menu.item_count > 0,
+        "can_edit": access.can(membership, Action.EDIT_MENU),
+        **_sold_out_context(menu, sold_out_page),
+        **_results_context(menu, query, section, page),
+    }
+
+
+def _search_params(data) -> tuple[str, str, str]:
+    """(query, section public id, page number) as given, cut to a sane length."""
+    return (
+        data.get("q", "").strip()[:100],
+        data.get("section", "").strip()[:36],
+        data.get("page", "1").strip()[:6] or "1",
+    )
+
+
+# --- views ------------------------------------------------------------------------------------
 
 
 @login_required
 @require_GET
 def snooze_list(request: AuthedHttpRequest, store_id) -> HttpResponse:
+    """The page; with htmx, only the part asked for: the search results (`snooze-results`) or
+    one page of the sold-out list (`soldout`)."""
     store = access.store_get_for_user(request, store_id, Action.SNOOZE)
-    query = request.GET.get("q", "").strip()[:100]
-    context = _snooze_context(request, store, SnoozeClock.for_store(store), query)
+    menu = SnoozeMenu(store, SnoozeClock.for_store(store))
+    query, section_id, page = _search_params(request.GET)
+    section = menu.section_get(section_id) if section_id else None
     template = "catalogs/store_menu/snooze.html"
-    if request.htmx and request.htmx.target == "snooze-groups":
-        template += "#groups"  # the search box filters as you type
+    sold_out_page = request.GET.get("soldout_page", "1")[:6]
+    if request.htmx and request.htmx.target == "soldout":
+        context = {"store": store, "clock": menu.clock, **_sold_out_context(menu, sold_out_page)}
+        return render(request, template + "#soldout", context)
+    if request.htmx and request.htmx.target == "snooze-results":
+        membership = access.membership_for(request, store.merchant_id)
+        context = {
+            "store": store,
+            "clock": menu.clock,
+            "query": query,
+            "section": section,
+            "can_edit": access.can(membership, Action.EDIT_MENU),
+            **_results_context(menu, query, section, page),
+        }
+        return render(request, template + "#results", context)
+    context = _page_context(
+        request, menu, query=query, section=section, page=page, sold_out_page=sold_out_page
+    )
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def snooze_section(request: AuthedHttpRequest, store_id, section_id) -> HttpResponse:
+    """One page of a section's items, loaded when the section is opened ("Show more" loads the
+    next). Without htmx: the page, searching that section."""
+    store = access.store_get_for_user(request, store_id, Action.SNOOZE)
+    menu = SnoozeMenu(store, SnoozeClock.for_store(store))
+    section = menu.by_public_id.get(section_id)
+    if section is None:
+        raise Http404("No such section on this store's menu.")
+    if not request.htmx:
+        url = reverse("snoozes:list", kwargs={"store_id": store.public_id})
+        return redirect(url + "?" + urlencode({"section": str(section.public_id)}))
+    items = snooze_items_search(store=store, section_ids=menu.section_ids, section_id=section.pk)
+    page, rows = menu.page(items, request.GET.get("page", "1")[:6], SECTION_ITEMS_PER_PAGE)
+    context = {"store": store, "clock": menu.clock, "section": section, "page": page, "rows": rows}
+    return render(request, "catalogs/store_menu/snooze.html#section-rows", context)
 
 
 @login_required
 @require_POST
 def snooze_item(request: AuthedHttpRequest, store_id, item_id) -> HttpResponse:
-    """Turn one item off ("available=no" with an "until" choice) or back on ("available=yes")."""
+    """Turn one item off ("available=no" with an "until" choice) or back on ("available=yes").
+
+    `list=soldout` says the toggle was in the sold-out list: with htmx that list comes back
+    (the item leaves it); from anywhere else the row comes back, and the sold-out list and
+    the count follow out of band.
+    """
     store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     item = get_object_or_404(
         Item.objects.only("pk", "public_id", "name", "price", "merchant_id"),
@@ -275,45 +343,39 @@ def snooze_item(request: AuthedHttpRequest, store_id, item_id) -> HttpResponse:
     else:
         error = "Choose Available or Sold out."
 
-    query = request.POST.get("q", "").strip()[:100]
+    query, section_id, page = _search_params(request.POST)
+    from_sold_out = request.POST.get("list") == "soldout"
     if request.htmx or error:
-        # htmx swaps one row, so the search does not apply; a full page keeps it.
-        context = _snooze_context(request, store, clock, "" if request.htmx else query)
-        row = _find_row(context["groups"], item.public_id)
-        context["row_listed"] = row is not None
-        row = row or _lone_row(store, item, clock)
+        menu = SnoozeMenu(store, clock)
+        (row,) = menu.rows([item.pk])
         if error:
             row.error = error
             row.until = request.POST.get("until", "")
             row.at = request.POST.get("at", "")[:20]
-        context["row"] = row
         if request.htmx:
-            # The row swaps in place; the sold-out count at the top follows out of band.
+            context = {
+                "store": store,
+                "clock": clock,
+                "row": row,
+                "done": done,
+                "item_count": menu.item_count,
+                "show_place": request.POST.get("place") == "1",
+                **_sold_out_context(menu, "1"),
+            }
+            if from_sold_out and not error:
+                return render(request, "catalogs/store_menu/snooze.html#soldout-update", context)
             return render(request, "catalogs/store_menu/snooze.html#row-update", context)
+        section = menu.section_get(section_id) if section_id else None
+        context = _page_context(request, menu, query=query, section=section, page=page)
+        context["error_row"] = row
         return render(request, "catalogs/store_menu/snooze.html", context, status=400)
 
     messages.success(request, done)
     url = reverse("snoozes:list", kwargs={"store_id": store.public_id})
-    if query:
-        url += "?" + urlencode({"q": query})
-    return redirect(f"{url}#item-{item.public_id}")
-
-
-def _find_row(groups: list[SnoozeGroup], item_id: UUID) -> SnoozeRow | None:
-    for group in groups:
-        for row in group.rows:
-            if row.item_id == item_id:
-                return row
-    return None
-
-
-def _lone_row(store: Store, item: Item, clock: SnoozeClock) -> SnoozeRow:
-    """The row of an item the store's menu does not reach (the search hides it, or it was
-    taken off the menu meanwhile)."""
-    snoozes = dict(
-        ItemSnooze.objects.filter(store=store, item=item)
-        .active(clock.now)
-        .values_list("item_id", "until")
-    )
-    values = {"id": item.pk, "public_id": item.public_id, "name": item.name, "price": item.price}
-    return _row(values, snoozes, clock, is_option=False)
+    params = {k: v for k, v in (("q", query), ("section", section_id)) if v}
+    if params and page != "1":
+        params["page"] = page
+    if params:
+        url += "?" + urlencode(params)
+    anchor = "soldout" if from_sold_out else f"item-{item.public_id}"
+    return redirect(f"{url}#{anchor}")

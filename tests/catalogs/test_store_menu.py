@@ -66,30 +66,58 @@ def staff_client(client, store):
 # --- the snooze page --------------------------------------------------------------------------
 
 
-def test_snooze_page_lists_every_item_once_by_section_then_options(owner_client, store, menu):
+def test_snooze_page_lists_sections_with_counts_and_loads_their_items_on_demand(
+    owner_client, store, menu
+):
+    ItemSnoozeFactory(store=store, item=menu.cola)
+
     response = owner_client.get(_url("snoozes:list", store))
 
     assert response.status_code == 200
     body = response.content.decode()
-    # Options follow the items in page order: Fries (Mains) offers Size before the Burger
-    # offers Toppings; Bacon (a topping) offers Bacon style.
-    headings = [
-        "Mains",
-        "Mains › Burgers",
-        "Drinks",
-        "Options: Size",
-        "Options: Toppings",
-        "Options: Bacon style",
-    ]
-    positions = [body.index(f">{heading} <span") for heading in headings[:3]]
-    positions += [body.index(f">{heading}</h2>") for heading in headings[3:]]
+    # Sections in menu order, each with its menu (the store sells two) and its counts.
+    headings = ["Mains", "Mains › Burgers", "Drinks", "Snacks"]
+    positions = [body.index(f'class="snooze-section-name">{heading} <span') for heading in headings]
     assert positions == sorted(positions)
-    # Fries is in Mains and in Snacks (Late Night): listed once, where it first appears.
-    assert body.count(f'id="item-{menu.fries.public_id}"') == 1
-    assert "Snacks" not in body
-    for item in (menu.burger, menu.cola, menu.cheese, menu.bacon, menu.crispy, menu.small):
-        assert f'id="item-{item.public_id}"' in body
-    assert "Everything available" in body
+    drinks = body[body.index(f'id="section-{menu.drinks.public_id}"') :]
+    assert "1 item" in drinks[:800] and "1 sold out" in drinks[:800]
+    # Only the sold-out item is on the page itself; a section's items come when it is opened.
+    assert f'id="soldout-{menu.cola.public_id}"' in body
+    for item in (menu.burger, menu.fries, menu.cola, menu.cheese, menu.bacon):
+        assert f'id="item-{item.public_id}"' not in body
+    assert _url("snoozes:section", store, section_id=menu.mains.public_id) in body
+
+    mains = owner_client.get(
+        _url("snoozes:section", store, section_id=menu.mains.public_id),
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert f'id="item-{menu.fries.public_id}"' in mains
+    assert f'id="item-{menu.burger.public_id}"' not in mains  # in Mains › Burgers
+    assert "<html" not in mains
+
+
+def test_a_section_without_htmx_is_the_page_searching_that_section(owner_client, store, menu):
+    url = _url("snoozes:section", store, section_id=menu.drinks.public_id)
+
+    response = owner_client.get(url)
+    page = owner_client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert response["Location"] == _url("snoozes:list", store) + f"?section={menu.drinks.public_id}"
+    assert f'id="item-{menu.cola.public_id}"' in page
+    assert f'id="item-{menu.fries.public_id}"' not in page
+    assert "1 item in Drinks" in page
+
+
+def test_a_section_of_another_menu_is_404(owner_client, store, menu):
+    foreign = SectionFactory()
+
+    response = owner_client.get(
+        _url("snoozes:section", store, section_id=foreign.public_id),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 404
 
 
 @time_machine.travel(MONDAY_LATE, tick=False)
@@ -168,10 +196,43 @@ def test_htmx_toggle_swaps_the_row_and_the_count(owner_client, store, menu):
     assert body.lstrip().startswith(
         f'<li class="snooze-row is-off" id="item-{menu.fries.public_id}"'
     )
-    assert body.count("<li") == 1
-    assert 'id="snooze-summary"' in body and 'hx-swap-oob="true"' in body
+    # The row, then out of band the count and the sold-out list, which now holds the item.
+    row = body[: body.index("</li>")]
+    assert 'hx-swap-oob="true"' not in row and "Until turned back on" in row
+    assert 'id="snooze-summary"' in body and body.count('hx-swap-oob="true"') == 2
     assert "1 sold out" in body
-    assert "Until turned back on" in body
+    soldout = body[body.index('<section id="soldout"') :]
+    assert f'id="soldout-{menu.fries.public_id}"' in soldout
+    assert "Fries is sold out. Until turned back on." in soldout
+
+
+@time_machine.travel(MONDAY_NOON, tick=False)
+def test_bringing_an_item_back_from_the_sold_out_list_swaps_that_list(owner_client, store, menu):
+    ItemSnoozeFactory(store=store, item=menu.fries)
+    ItemSnoozeFactory(store=store, item=menu.cola)
+
+    response = owner_client.post(
+        _url("snoozes:item", store, item_id=menu.fries.public_id),
+        {"available": "yes", "list": "soldout"},
+        headers={"HX-Request": "true"},
+    )
+
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="soldout"')
+    assert f'id="soldout-{menu.fries.public_id}"' not in body
+    assert f'id="soldout-{menu.cola.public_id}"' in body
+    assert "Fries is available again." in body
+    assert "1 sold out" in body  # the count, out of band
+    assert not ItemSnooze.objects.filter(item=menu.fries).exists()
+
+
+def test_bringing_an_item_back_from_the_sold_out_list_without_htmx(owner_client, store, menu):
+    ItemSnoozeFactory(store=store, item=menu.fries)
+
+    response = _snooze(owner_client, store, menu.fries, available="yes", list="soldout")
+
+    assert response["Location"] == _url("snoozes:list", store) + "#soldout"
+    assert not ItemSnooze.objects.filter(item=menu.fries).exists()
 
 
 @pytest.mark.parametrize(
@@ -253,14 +314,56 @@ def test_search_filters_items_by_name(owner_client, store, menu):
     htmx = owner_client.get(
         _url("snoozes:list", store),
         {"q": "nothing like this"},
-        headers={"HX-Request": "true", "HX-Target": "snooze-groups"},
+        headers={"HX-Request": "true", "HX-Target": "snooze-results"},
     )
 
     body = response.content.decode()
     assert f'id="item-{menu.cola.public_id}"' in body
     assert f'id="item-{menu.burger.public_id}"' not in body
-    assert htmx.content.decode().lstrip().startswith('<div id="snooze-groups">')
+    assert "1 item matching “COL”" in body
+    assert htmx.content.decode().lstrip().startswith('<div id="snooze-results">')
     assert "No item matches" in htmx.content.decode()
+
+
+def test_search_finds_modifier_options_and_says_where_items_are(owner_client, store, menu):
+    body = owner_client.get(_url("snoozes:list", store), {"q": "ba"}).content.decode()
+
+    assert f'id="item-{menu.bacon.public_id}"' in body
+    assert f'id="item-{menu.bacon_style.public_id}"' not in body  # a group, not an item
+    bacon = body[body.index(f'id="item-{menu.bacon.public_id}"') :]
+    assert "Modifier option" in bacon[: bacon.index("</li>")]
+    body = owner_client.get(_url("snoozes:list", store), {"q": "burger"}).content.decode()
+    burger = body[body.index(f'id="item-{menu.burger.public_id}"') :]
+    assert "Mains › Burgers" in burger[: burger.index("</li>")]
+
+
+def test_search_within_a_section(owner_client, store, menu):
+    body = owner_client.get(
+        _url("snoozes:list", store), {"q": "", "section": str(menu.mains.public_id)}
+    ).content.decode()
+    unknown = owner_client.get(_url("snoozes:list", store), {"section": "not-a-section"})
+
+    assert f'id="item-{menu.fries.public_id}"' in body
+    assert f'id="item-{menu.cola.public_id}"' not in body
+    assert unknown.status_code == 200  # an unknown section: the sections, not an error
+    assert 'class="snooze-sections"' in unknown.content.decode()
+
+
+def test_an_item_marked_from_search_results_keeps_the_search(owner_client, store, menu):
+    response = _snooze(
+        owner_client,
+        store,
+        menu.cola,
+        available="no",
+        until="manual",
+        q="co",
+        section=str(menu.drinks.public_id),
+    )
+
+    assert response["Location"] == (
+        _url("snoozes:list", store)
+        + f"?q=co&section={menu.drinks.public_id}#item-{menu.cola.public_id}"
+    )
 
 
 def test_a_store_without_items_says_to_build_the_menu_first(owner_client, store):
@@ -278,6 +381,8 @@ def test_staff_see_the_empty_state_without_the_editor_link(staff_client, store):
 
 
 def test_snooze_page_query_count_does_not_grow_with_items(owner_client, store, menu):
+    ItemSnoozeFactory(store=store, item=menu.cola)
+
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert owner_client.get(_url("snoozes:list", store)).status_code == 200
