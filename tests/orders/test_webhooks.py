@@ -361,6 +361,19 @@ def test_wrong_types_and_absurd_sizes_are_400(client, shop, menu, change, path):
     assert [e["jsonPath"] for e in body["errors"]] == [path]
 
 
+def test_a_quantity_with_a_huge_exponent_is_refused_at_once(client, shop, menu):
+    # 1e300000 is a whole number; turning it into an int first took seconds (1e1000000: 44 s).
+    line = {"itemId": str(menu.cola.public_id), "quantity": 7}
+    raw = json.dumps(cart_body(shop, menu, lines=[line])).encode()
+    raw = raw.replace(b'"quantity": 7', b'"quantity": 1e300000')
+    started = time.monotonic()
+
+    body = _problem(post_signed(client, VALIDATE, None, raw=raw), 400, "INVALID_REQUEST")
+
+    assert time.monotonic() - started < 1
+    assert [e["jsonPath"] for e in body["errors"]] == ["$.cart.lineItems[0].quantity"]
+
+
 def test_five_hundred_lines_are_refused(client, shop, menu):
     lines = [{"itemId": str(menu.cola.public_id)}] * 500
     body = _problem(
