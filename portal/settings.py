@@ -398,9 +398,22 @@ GETT_SANDBOX_RETRY_SCALE = env.float("GETT_SANDBOX_RETRY_SCALE", default=1.0)
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api_auth.TokenAuthentication",  # DRF's, with a cap on bad tokens per address
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client address for bad tokens and anonymous calls, per user (generously) once signed
+    # in; kept in the cache (Redis in production, shared by every web process). Gett's webhooks,
+    # the health checks and the sandbox are plain Django views: none of this applies to them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "bad_token": env.str("API_THROTTLE_BAD_TOKEN", default="20/min"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    },
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
