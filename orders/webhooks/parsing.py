@@ -213,7 +213,8 @@ class _Reader:
                 self.error(here, f"{name} must be a number.", "type")
                 continue
             amount = Decimal(amount)
-            if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+            # Compared, not abs(): abs(Decimal("1e999999999")) raises decimal.Overflow.
+            if not amount.is_finite() or not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
                 self.error(here, f"{name} is out of range.", "out_of_range")
                 continue
             if name != "adjustments" and amount < 0:

@@ -374,6 +374,18 @@ def test_a_quantity_with_a_huge_exponent_is_refused_at_once(client, shop, menu):
     assert [e["jsonPath"] for e in body["errors"]] == ["$.cart.lineItems[0].quantity"]
 
 
+@pytest.mark.parametrize("number", [b"1e999999999", b"-1e999999999"])
+def test_an_amount_beyond_the_decimal_range_is_400_not_500(client, shop, menu, number):
+    # abs() of such a Decimal raises decimal.Overflow: the range is checked by comparison.
+    raw = (
+        json.dumps(cart_body(shop, menu, tip=7)).encode().replace(b'"tip": 7', b'"tip": ' + number)
+    )
+
+    body = _problem(post_signed(client, VALIDATE, None, raw=raw), 400, "INVALID_REQUEST")
+
+    assert [e["jsonPath"] for e in body["errors"]] == ["$.amounts.tip"]
+
+
 def test_five_hundred_lines_are_refused(client, shop, menu):
     lines = [{"itemId": str(menu.cola.public_id)}] * 500
     body = _problem(
