@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.db.models import QuerySet
 
-from catalogs.models import MIDNIGHT, AvailabilityWindow
+from catalogs.models import MIDNIGHT, AvailabilityWindow, Item
 from portal.exceptions import PortalError
 from portal.money import MenuMoney, decimal_parse, price_parse
 from stores.models import Merchant, Store
@@ -341,21 +342,29 @@ class GroupForm(forms.Form):
 
 
 class OptionAddForm(forms.Form):
-    """Offer an existing item as an option of a group."""
+    """Add an existing item (found by search, sent by its public id) to a list: a section's
+    items or a group's options. `items` are the items that may be added (the merchant's, not
+    already in the list); any other id is refused like a missing one."""
 
-    item = forms.ChoiceField(
-        label="Existing item", error_messages={"required": "Choose an item to add."}
+    item = forms.UUIDField(
+        label="Existing item",
+        error_messages={
+            "required": "Choose an item to add.",
+            "invalid": "Choose an item to add.",
+        },
     )
 
-    def __init__(self, *args, items: list[tuple[str, str, object]], **kwargs):
+    def __init__(self, *args, items: QuerySet[Item], **kwargs):
         super().__init__(*args, **kwargs)
-        self.item_objects = {value: obj for value, _, obj in items}
-        cast(forms.ChoiceField, self.fields["item"]).choices = [("", "Choose an item…")] + [
-            (value, label) for value, label, _ in items
-        ]
+        self.items = items
 
-    def clean_item(self):
-        return self.item_objects[self.cleaned_data["item"]]
+    def clean_item(self) -> Item:
+        item = self.items.filter(public_id=self.cleaned_data["item"]).first()
+        if item is None:
+            raise forms.ValidationError(
+                "That item cannot be added here: it is already in the list, or not in your menu."
+            )
+        return item
 
 
 class OptionCreateForm(forms.Form):

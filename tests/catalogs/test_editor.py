@@ -103,14 +103,22 @@ def test_overview_shows_the_tree_with_prices_hours_and_stores(owner_client, stor
     assert "Lunch &amp; Dinner" in lunch
     assert "Every day 11:00–22:00" in lunch
     assert store.name in lunch
+    # Sections say how many items they hold; their items come on demand (see
+    # test_editor_big_menu.py), so the page stays small whatever the menu's size.
     burgers = region(html, f"section-{menu.burgers.public_id}")
-    assert "Burger" in burgers and "14.50 GBP" in burgers
+    assert "1 item" in words(burgers)
+    assert f"?section={menu.burgers.public_id}" in burgers
     late = region(html, f"catalog-{menu.late.public_id}")
     assert "Fri 22:00–02:00 (past midnight)" in late
     assert "Size" in region(html, f"group-{menu.size.public_id}")
     assert "Prices are in GBP." in html
-    # Modifier options are in no section: listed apart, and still selectable for prices.
-    assert "Crispy" in region(html, "unlisted")
+    # Modifier options are in no section: counted apart, and listed by the "none" filter.
+    assert "6 items" in words(region(html, "unlisted"))
+    unlisted = text(owner_client.get(url("overview"), {"section": "none"}))
+    assert "Crispy" in region(unlisted, "menu-body")
+    burger_list = text(owner_client.get(url("overview"), {"section": menu.burgers.public_id}))
+    assert "Burger" in region(burger_list, "menu-body")
+    assert "14.50 GBP" in region(burger_list, "menu-body")
 
 
 def test_overview_links_to_the_csv_import_and_export(owner_client, store, menu):
@@ -592,7 +600,7 @@ def test_upload_a_picture(owner_client, store, menu):
     assert response.status_code == 302
     menu.cola.refresh_from_db()
     assert menu.cola.image.name.startswith("menu/cola")
-    assert menu.cola.image.url in text(owner_client.get(url("overview")))
+    assert menu.cola.image.url in text(owner_client.get(url("overview"), {"q": "cola"}))
 
     owner_client.post(
         url("item-edit", menu.cola.public_id), _item_data(menu, name="Cola", remove_image="on")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,7 +19,7 @@ from portal.exceptions import PortalError
 from portal.money import MenuMoney
 from portal.typing import HtmxHttpRequest
 from stores.access import Action, membership_get
-from stores.models import Membership, Merchant
+from stores.models import Membership
 
 TEMPLATES = "catalogs/editor"
 DIRECTIONS = ("up", "down")
@@ -119,14 +121,18 @@ def error_messages(exc: Exception) -> list[str]:
     return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
-def other_items(merchant: Merchant, money: MenuMoney, exclude: list[Item]) -> list[tuple]:
-    """Choices for "add an existing item": the merchant's items not in `exclude`."""
-    skip = {item.pk for item in exclude}
-    return [
-        (str(item.public_id), f"{item.name} · {money.show(item.price)}", item)
-        for item in Item.objects.filter(merchant=merchant).order_by("name", "id")
-        if item.pk not in skip
-    ]
+PICKER_SIZE = 20
+
+
+def items_found(items: QuerySet[Item], find: str, money: MenuMoney) -> list[Item]:
+    """An item picker's answer: the first `PICKER_SIZE` of `items` whose name contains `find`."""
+    needle = find.strip()
+    if not needle:
+        return []
+    found = list(items.filter(name__icontains=needle).order_by("name", "id")[:PICKER_SIZE])
+    for item in found:
+        cast(Any, item).price_display = money.show(item.price)
+    return found
 
 
 def confirm_page(request, *, noun: str, obj, effects: list[str], action: str, back: str):

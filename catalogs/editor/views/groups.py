@@ -22,7 +22,7 @@ from catalogs.editor.views.common import (
     editor_required,
     get_group_for_user,
     get_item_for_user,
-    other_items,
+    items_found,
     overview_url,
     service_errors,
     wants_partial,
@@ -79,19 +79,32 @@ def _group_page(
                 "max_selections": group.max_selections,
             }
         )
+    if group is not None and wants_partial(request) and request.htmx.target == "option-picker":
+        return render(
+            request,
+            f"{TEMPLATES}/group_form.html#option-picker",
+            _group_options_context(request, group),
+        )
     context: dict[str, Any] = {"group": group, "form": form}
     if group is not None:
         context |= _group_options_context(request, group, **option_forms)
-        context["used_on"] = list(
-            Item.objects.filter(item_groups__group=group).order_by("name", "id")
-        )
+        used_on = Item.objects.filter(item_groups__group=group).order_by("name", "id")
+        context["used_on"] = list(used_on[:USED_ON_SHOWN])
+        context["used_on_count"] = used_on.count()
     return render(request, f"{TEMPLATES}/group_form.html", context, status=status)
+
+
+USED_ON_SHOWN = 50
 
 
 class _WithPriceDisplay(Protocol):
     """An option on the group page, with its price in the merchant's money."""
 
     price_display: str
+
+
+def _addable(group: ModifierGroup):
+    return Item.objects.filter(merchant_id=group.merchant_id).exclude(group_options__group=group)
 
 
 def _group_options_context(
@@ -102,11 +115,14 @@ def _group_options_context(
     options = group_options_list(group=group)
     for item in options:
         cast(_WithPriceDisplay, item).price_display = money.show(item.price)
+    find = request.GET.get("find", "").strip()[:200]
     return {
         "group": group,
         "options": options,
         "money": money,
-        "add_form": add_form or OptionAddForm(items=other_items(merchant, money, options)),
+        "add_form": add_form or OptionAddForm(items=_addable(group)),
+        "find": find,
+        "found": items_found(_addable(group), find, money),
         "create_form": create_form or OptionCreateForm(menu_money=money),
         "problems": entity_problems_list(merchant=merchant, public_id=group.public_id),
         "short_of_options": len(options) < group.min_selections,
@@ -157,13 +173,10 @@ def group_option_move(request: EditorHttpRequest, public_id, item_id) -> HttpRes
 @require_POST
 def group_option_add(request: EditorHttpRequest, public_id) -> HttpResponse:
     group = get_group_for_user(request, public_id)
-    options = group_options_list(group=group)
-    money = menu_money(request.membership.merchant)
-    form = OptionAddForm(
-        request.POST, items=other_items(request.membership.merchant, money, options)
-    )
+    form = OptionAddForm(request.POST, items=_addable(group))
     if not form.is_valid():
         return _group_options_response(request, group, add_form=form)
+    options = group_options_list(group=group)
     services.group_options_set(
         group=group, items=[*options, form.cleaned_data["item"]], user=request.user
     )
@@ -198,14 +211,16 @@ def group_delete(request: EditorHttpRequest, public_id) -> HttpResponse:
         services.group_delete(group=group, user=request.user)
         messages.success(request, f"Group “{name}” deleted.")
         return redirect("menu:overview")
-    used_on = list(Item.objects.filter(item_groups__group=group).order_by("name"))
+    used_on_items = Item.objects.filter(item_groups__group=group).order_by("name")
+    used_on = list(used_on_items[:10])
+    used_on_count = used_on_items.count() if len(used_on) == 10 else len(used_on)
     options = group_options_list(group=group)
     effects = []
     if used_on:
         effects.append(
-            f"Taken off {len(used_on)} item{'s' if len(used_on) != 1 else ''}: "
-            f"{', '.join(i.name for i in used_on[:10])}"
-            + (f" and {len(used_on) - 10} more" if len(used_on) > 10 else "")
+            f"Taken off {used_on_count} item{'s' if used_on_count != 1 else ''}: "
+            f"{', '.join(i.name for i in used_on)}"
+            + (f" and {used_on_count - 10} more" if used_on_count > 10 else "")
             + "."
         )
     else:

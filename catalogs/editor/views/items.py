@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Protocol, cast
 
 from django.contrib import messages
@@ -33,6 +34,7 @@ from catalogs.selectors import (
     TreeSection,
     entity_problems_list,
     group_label,
+    groups_listed,
     item_groups_list,
     item_sections_list,
     section_tree_get,
@@ -40,18 +42,50 @@ from catalogs.selectors import (
 from portal.exceptions import PortalError
 from portal.money import menu_money
 from portal.typing import EditorHttpRequest
-from stores.models import Merchant
 
 logger = logging.getLogger(__name__)
 
 
-def _item_form_choices(merchant: Merchant):
+GROUPS_FOUND = 20
+
+
+def _item_form_choices(request: EditorHttpRequest, item: Item | None):
+    """Every section (a menu has few), but only the groups that matter here: the item's own,
+    or those sent with the form. Others are found by name (`_groups_found`), never all listed."""
+    merchant = request.membership.merchant
     _, sections = section_tree_get(merchant=merchant)
-    groups = list(ModifierGroup.objects.filter(merchant=merchant).order_by("name", "id"))
+    if request.method == "POST":
+        wanted = []
+        for value in request.POST.getlist("groups"):
+            try:
+                wanted.append(uuid.UUID(value))
+            except ValueError:
+                continue  # not among the choices: the form says so
+        groups = list(
+            ModifierGroup.objects.filter(merchant=merchant, public_id__in=wanted).order_by(
+                "name", "id"
+            )
+        )
+    else:
+        groups = item_groups_list(item=item) if item is not None else []
     return (
         [(str(s.public_id), cast(TreeSection, s).path, s) for s in sections],
         [(str(g.public_id), group_label(g), g) for g in groups],
     )
+
+
+def _groups_found(request: EditorHttpRequest, item: Item | None) -> tuple[str, list]:
+    """The item page's group finder: groups whose name contains `find_group`, not yet on it."""
+    find = request.GET.get("find_group", "").strip()[:200]
+    if not find:
+        return find, []
+    groups = groups_listed(merchant=request.membership.merchant, q=find)
+    if item is not None:
+        groups = groups.exclude(item_groups__item=item)
+    found = list(groups[:GROUPS_FOUND])
+    for group in found:
+        cast(_WithLabel, group).label = group_label(group)
+    return find, found
 
 
 @editor_required
@@ -67,7 +101,14 @@ def item_edit(request: EditorHttpRequest, public_id) -> HttpResponse:
 def _item_page(request: EditorHttpRequest, item: Item | None) -> HttpResponse:
     merchant = request.membership.merchant
     money = menu_money(merchant)
-    sections, groups = _item_form_choices(merchant)
+    sections, groups = _item_form_choices(request, item)
+    find_group, groups_found = _groups_found(request, item)
+    if wants_partial(request) and request.htmx.target == "group-picker":
+        return render(
+            request,
+            f"{TEMPLATES}/item_form.html#group-picker",
+            {"find_group": find_group, "groups_found": groups_found},
+        )
     kwargs = {"menu_money": money, "sections": sections, "groups": groups}
     status = 200
     if request.method == "POST":
@@ -110,7 +151,13 @@ def _item_page(request: EditorHttpRequest, item: Item | None) -> HttpResponse:
             },
             **kwargs,
         )
-    context: dict[str, object] = {"item": item, "form": form, "money": money}
+    context: dict[str, object] = {
+        "item": item,
+        "form": form,
+        "money": money,
+        "find_group": find_group,
+        "groups_found": groups_found,
+    }
     if item is not None:
         context |= _item_groups_context(item)
         context["option_of"] = list(

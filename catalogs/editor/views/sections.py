@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,17 +23,20 @@ from catalogs.editor.views.common import (
     editor_required,
     get_item_for_user,
     get_section_for_user,
-    other_items,
+    items_found,
     overview_url,
     service_errors,
     wants_partial,
 )
 from catalogs.editor.views.overview import render_menu_body
-from catalogs.models import Catalog, Section
+from catalogs.models import Catalog, Item, Section
 from catalogs.selectors import (
+    ItemFilter,
     TreeSection,
     entity_problems_list,
+    items_filtered,
     items_places_get,
+    items_sold_out_at_get,
     section_items_list,
     section_tree_get,
 )
@@ -123,33 +127,65 @@ def _section_page(request: EditorHttpRequest, section: Section | None) -> HttpRe
             )
             initial = {"name": section.name, "description": section.description, "place": owner}
         form = SectionForm(initial=initial, places=places, choices=choices)
+    if section is not None and wants_partial(request) and request.htmx.target == "item-picker":
+        return render(
+            request,
+            f"{TEMPLATES}/section_form.html#item-picker",
+            _section_items_context(request, section),
+        )
     context = {
         "section": section,
         "form": form,
         "has_catalogs": any(key.startswith("catalog:") for key in places),
+        "subsections": cast(TreeSection, section).subsections if section is not None else [],
         **(_section_items_context(request, section) if section is not None else {}),
     }
     return render(request, f"{TEMPLATES}/section_form.html", context, status=status)
 
 
-class _WithPriceDisplay(Protocol):
-    """An item on the section page, with its price in the merchant's money."""
+PAGE_SIZE = 50
 
-    price_display: str
+
+def _addable(section: Section):
+    return Item.objects.filter(merchant_id=section.merchant_id).exclude(
+        section_items__section=section
+    )
+
+
+def _page_number(request: EditorHttpRequest) -> str | None:
+    return request.POST.get("page") or request.GET.get("page")
 
 
 def _section_items_context(request: EditorHttpRequest, section: Section, add_form=None) -> dict:
+    """One page of the section's items (in its order), and the picker to add more."""
     merchant = request.membership.merchant
     money = menu_money(merchant)
-    entries = section_items_list(section=section)
-    for item in entries:
-        cast(_WithPriceDisplay, item).price_display = money.show(item.price)
+    items = items_filtered(merchant=merchant, item_filter=ItemFilter(section=section))
+    page = Paginator(items, PAGE_SIZE).get_page(_page_number(request))
+    entries = list(page.object_list)
+    sold_out = items_sold_out_at_get(item_ids=[item.pk for item in entries])
+    for index, item in enumerate(entries, start=page.start_index() - 1):
+        row = cast(Any, item)
+        row.price_display = money.show(item.price)
+        row.sold_out_at = sold_out.get(item.pk, [])
+        row.index = index
+    find = request.GET.get("find", "").strip()[:200]
     return {
         "section": section,
         "entries": entries,
-        "add_form": add_form or OptionAddForm(items=other_items(merchant, money, entries)),
+        "page": page,
+        "last_index": page.paginator.count - 1,
+        "add_form": add_form or OptionAddForm(items=_addable(section)),
+        "find": find,
+        "found": items_found(_addable(section), find, money),
         "problems": entity_problems_list(merchant=merchant, public_id=section.public_id),
     }
+
+
+def _section_items_url(section: Section, request: EditorHttpRequest) -> str:
+    page = _page_number(request)
+    query = f"?page={page}" if page and page.isdigit() else ""
+    return reverse("menu:section-edit", args=[section.public_id]) + query + "#items"
 
 
 def _section_items_response(request: EditorHttpRequest, section: Section, add_form=None):
@@ -161,7 +197,7 @@ def _section_items_response(request: EditorHttpRequest, section: Section, add_fo
             context,
             status=400 if add_form is not None else 200,
         )
-    return redirect(reverse("menu:section-edit", args=[section.public_id]) + "#items")
+    return redirect(_section_items_url(section, request))
 
 
 @editor_required
@@ -172,9 +208,27 @@ def section_move(request: EditorHttpRequest, public_id) -> HttpResponse:
     if direction is None:
         return HttpResponseBadRequest("Move up or down.")
     editor_services.section_reorder(section=section, direction=direction, user=request.user)
+    # The arrows are on the catalog's page (its sections) and on the parent section's page.
+    if section.catalog_id:
+        siblings_page = reverse("menu:catalog-edit", args=[section.catalog.public_id])
+    else:
+        siblings_page = reverse("menu:section-edit", args=[section.parent.public_id])
     if wants_partial(request):
+        if request.htmx.target == "sections" and section.catalog_id:
+            context = {
+                "catalog": section.catalog,
+                "sections": list(section.catalog.sections.order_by("position", "id")),
+            }
+            return render(request, f"{TEMPLATES}/catalog_form.html#sections", context)
+        if request.htmx.target == "subsections" and section.parent_id:
+            context = {
+                "section": section.parent,
+                "subsections": list(section.parent.children.order_by("position", "id")),
+            }
+            return render(request, f"{TEMPLATES}/section_form.html#subsections", context)
         return render_menu_body(request)
-    return redirect(overview_url(f"section-{section.public_id}"))
+    anchor = "#sections" if section.catalog_id else "#subsections"
+    return redirect(siblings_page + anchor)
 
 
 @editor_required
@@ -203,17 +257,14 @@ def section_item_move(request: EditorHttpRequest, public_id, item_id) -> HttpRes
 @require_POST
 def section_item_add(request: EditorHttpRequest, public_id) -> HttpResponse:
     section = get_section_for_user(request, public_id)
-    entries = section_items_list(section=section)
-    money = menu_money(request.membership.merchant)
-    form = OptionAddForm(
-        request.POST, items=other_items(request.membership.merchant, money, entries)
-    )
+    form = OptionAddForm(request.POST, items=_addable(section))
     if not form.is_valid():
         if wants_partial(request):
             return _section_items_response(request, section, form)
-        messages.error(request, "Choose an item to add.")
+        messages.error(request, " ".join(form.errors.get("item", ["Choose an item to add."])))
         return redirect(reverse("menu:section-edit", args=[section.public_id]) + "#items")
     item = form.cleaned_data["item"]
+    entries = section_items_list(section=section)
     services.section_items_set(section=section, items=[*entries, item], user=request.user)
     if not wants_partial(request):
         messages.success(request, f"“{item.name}” added to {section.name}.")
