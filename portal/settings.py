@@ -148,7 +148,11 @@ AXES_HANDLER = (
     if env.str("REDIS_URL", default="")
     else "axes.handlers.database.AxesDatabaseHandler"
 )
-# The client's address, for the lockout and the API throttles: behind NUM_PROXIES proxies it is
+# Password-reset emails (portal/password_reset.py): at most this many an hour to one email
+# address, and for requests from one client address; past that the same page, but no email.
+PASSWORD_RESET_EMAILS_PER_ADDRESS = env.int("PASSWORD_RESET_EMAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_EMAILS_PER_CLIENT_IP = env.int("PASSWORD_RESET_EMAILS_PER_CLIENT_IP", default=10)
+# The client's address, for the lockout, the API throttles and the reset-email limit: behind NUM_PROXIES proxies it is
 # the NUM_PROXIES-th address from the right of X-Forwarded-For (each proxy appends what it saw);
 # with none (the default) only REMOTE_ADDR counts, so a client cannot choose its own address.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

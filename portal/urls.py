@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import health
+from portal import health, password_reset
 
 urlpatterns = [
     # For load balancers: process up, and dependencies reachable (public, no session).
@@ -21,6 +21,12 @@ urlpatterns = [
     path("orders/", include("orders.history.urls")),
     # Gett's order webhooks: CSRF-exempt, signed (the webhookUrl given to Gett ends here).
     path("webhooks/gett/", include("orders.webhooks.urls")),
+    # Django's password reset, with a cap on emails per address and per client (same URL name).
+    path(
+        "accounts/password_reset/",
+        password_reset.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("stores.api_urls")),
