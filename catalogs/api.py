@@ -21,9 +21,14 @@ the currency's decimal places, at most `portal.money.MAX_PRICE_MINOR`.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -33,14 +38,26 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogs import services
-from catalogs.models import AvailabilityWindow, Item, ItemSnooze, Trigger
-from catalogs.selectors import MenuRows, menu_rows_get
+from catalogs.models import (
+    AvailabilityWindow,
+    Catalog,
+    Item,
+    ItemModifierGroup,
+    ItemSnooze,
+    ModifierGroup,
+    ModifierOption,
+    Section,
+    SectionItem,
+    Trigger,
+)
+from catalogs.selectors import public_id_column, uuid_text
 from catalogs.snoozes import services as snoozes_services
 from portal.money import MenuMoney, menu_money, money_data, price_parse
 from stores import access
@@ -171,6 +188,34 @@ class SnoozeInputSerializer(serializers.Serializer):
     )
 
 
+class ItemFilterSerializer(serializers.Serializer):
+    """The item list's filters (query parameters); every one is optional, all apply together."""
+
+    section = serializers.UUIDField(
+        required=False, help_text="Public id of a section: the items placed directly in it."
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Part of the name, any case."
+    )
+    sold_out = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "true: items off sale now in at least one of the merchant's stores (each item's "
+            "`snoozes` says where); false: items on sale in every store."
+        ),
+    )
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text=(
+            "ISO 8601 date-time (e.g. 2026-11-30T09:00:00Z; URL-encode a `+` offset as %2B): "
+            "items whose own fields (name, description, price, image) changed at or after it. "
+            "Without an offset it is read as UTC."
+        ),
+    )
+
+
 # --- lookups -----------------------------------------------------------------------------------
 
 
@@ -199,32 +244,129 @@ def _merchant_for_menu(request) -> Merchant:
     return merchant
 
 
-# --- reading the menu (`menu_rows_get`: a fixed number of queries, whatever its size) -------------
+# --- reading the menu: items a page (or a batch) at a time ---------------------------------------
+# A page of items costs three queries whatever the menu's size (their sections, groups and
+# snoozes, by item pk); the full export streams the same shape in batches.
+
+EXPORT_BATCH = 500
 
 
-def _menu_data(*, merchant: Merchant, request) -> dict:
-    money = menu_money(merchant)
-    rows = menu_rows_get(merchant_id=merchant.pk)
-    item_ids = {pk: row[MenuRows.ITEM_PUBLIC_ID] for pk, row in rows.items.items()}
-    sections = {
-        pk: {
-            "public_id": row["public_id"],
-            "name": row["name"],
-            "description": row["description"],
-            "items": [item_ids[i] for i in rows.section_items.get(pk, ()) if i in item_ids],
+def _raw_uuid(path: str) -> ExpressionWrapper:
+    """A UUID column through a join, as the database returns it (`uuid_text` formats it)."""
+    return ExpressionWrapper(F(path), output_field=CharField())
+
+
+def _item_rows(merchant: Merchant):
+    """The merchant's items as rows for `_items_data`, in the menu's order (name, then pk)."""
+    return (
+        Item.objects.filter(merchant=merchant)
+        .order_by("name", "id")
+        .values_list(
+            "id", public_id_column(), "name", "description", "image", "price", "updated_at"
+        )
+    )
+
+
+def _items_data(
+    rows: Sequence[tuple], *, merchant: Merchant, money: MenuMoney, request
+) -> list[dict]:
+    """Items in the ItemOutput shape from `_item_rows` rows: three queries for any number."""
+    pks = [row[0] for row in rows]
+    sections_of: dict[int, list] = defaultdict(list)
+    for item_pk, section_id in (
+        SectionItem.objects.filter(item_id__in=pks, section__merchant=merchant)
+        .order_by("section__position", "section_id")
+        .values_list("item_id", "section__public_id")
+    ):
+        sections_of[item_pk].append(section_id)
+    groups_of: dict[int, list] = defaultdict(list)
+    for item_pk, group_id in (
+        ItemModifierGroup.objects.filter(item_id__in=pks, group__merchant=merchant)
+        .order_by("position", "id")
+        .values_list("item_id", "group__public_id")
+    ):
+        groups_of[item_pk].append(group_id)
+    snoozes_of: dict[int, list] = defaultdict(list)
+    snoozes = ItemSnooze.objects.filter(item_id__in=pks).active(timezone.now())
+    for item_pk, store_id, item_id, until, created_at in snoozes.order_by(
+        "store__name", "store_id"
+    ).values_list("item_id", "store__public_id", "item__public_id", "until", "created_at"):
+        snoozes_of[item_pk].append(
+            {"store": store_id, "item": item_id, "until": until, "created_at": created_at}
+        )
+    return [
+        {
+            "public_id": uuid_text(public_id),
+            "name": name,
+            "description": description,
+            "price": _money(price, money),
+            "image_url": _image_url(image, request),
+            "sections": sections_of[pk],
+            "modifier_groups": groups_of[pk],
+            "snoozes": snoozes_of[pk],
+            "updated_at": updated_at,
+        }
+        for pk, public_id, name, description, image, price, updated_at in rows
+    ]
+
+
+def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _catalogs_data(merchant: Merchant) -> list[dict]:
+    """Catalogs with their hours and section tree (each section's item ids): three queries."""
+    sections: dict[int, dict] = {}
+    roots: dict[int, list[dict]] = defaultdict(list)
+    children: list[tuple[int, dict]] = []
+    for pk, public_id, name, description, catalog_id, parent_id in (
+        Section.objects.filter(merchant=merchant)
+        .order_by("position", "id")
+        .values_list("id", "public_id", "name", "description", "catalog_id", "parent_id")
+    ):
+        section = {
+            "public_id": public_id,
+            "name": name,
+            "description": description,
+            "items": [],
             "sections": [],
         }
-        for pk, row in rows.sections.items()
-    }
-    for pk, section in sections.items():
-        section["sections"] = [
-            sections[c] for c in rows.child_sections.get(pk, ()) if c in sections
-        ]
-    catalogs = [
+        sections[pk] = section
+        if catalog_id is not None:
+            roots[catalog_id].append(section)
+        else:
+            children.append((parent_id, section))
+    for parent_id, section in children:
+        if parent_id in sections:
+            sections[parent_id]["sections"].append(section)
+    for section_pk, item_id in (
+        SectionItem.objects.filter(section__merchant=merchant, item__merchant=merchant)
+        .order_by("position", "id")
+        .values_list("section_id", _raw_uuid("item__public_id"))
+    ):
+        sections[section_pk]["items"].append(uuid_text(item_id))
+    windows: dict[int, list] = defaultdict(list)
+    catalogs = list(
+        Catalog.objects.filter(merchant=merchant)
+        .order_by("position", "id")
+        .values_list("id", "public_id", "name", "description")
+    )
+    for catalog_id, weekday, start, end in AvailabilityWindow.objects.filter(
+        catalog__merchant=merchant
+    ).values_list("catalog_id", "weekday", "start", "end"):
+        windows[catalog_id].append((weekday, start, end))
+    return [
         {
-            "public_id": catalog["public_id"],
-            "name": catalog["name"],
-            "description": catalog["description"],
+            "public_id": public_id,
+            "name": name,
+            "description": description,
             "windows": [
                 {
                     "weekday": weekday,
@@ -232,85 +374,85 @@ def _menu_data(*, merchant: Merchant, request) -> dict:
                     "start": start,
                     "end": end,
                 }
-                for weekday, start, end in sorted(rows.windows.get(catalog["id"], ()))
+                for weekday, start, end in sorted(windows[pk])
             ],
-            "sections": [sections[pk] for pk in rows.root_sections.get(catalog["id"], ())],
+            "sections": roots[pk],
         }
-        for catalog in rows.catalogs
+        for pk, public_id, name, description in catalogs
     ]
-    groups = [
+
+
+def _groups_data(rows: Sequence[tuple], *, merchant: Merchant) -> list[dict]:
+    """Modifier groups in the ModifierGroupOutput shape, with their options: one query."""
+    options_of: dict[int, list[str]] = defaultdict(list)
+    for group_pk, item_id in (
+        ModifierOption.objects.filter(
+            group_id__in=[row[0] for row in rows], item__merchant=merchant
+        )
+        .order_by("position", "id")
+        .values_list("group_id", _raw_uuid("item__public_id"))
+    ):
+        options_of[group_pk].append(uuid_text(item_id))
+    return [
         {
-            "public_id": public_id,
+            "public_id": uuid_text(public_id),
             "name": name,
             "min_selections": minimum,
             "max_selections": maximum,
-            "options": [item_ids[i] for i in rows.options.get(pk, ()) if i in item_ids],
+            "options": options_of[pk],
         }
-        for pk, (public_id, name, minimum, maximum) in rows.groups.items()
+        for pk, public_id, name, minimum, maximum in rows
     ]
+
+
+def menu_export_stream(*, merchant: Merchant, request) -> Iterator[bytes]:
+    """The whole menu as one JSON document (the MenuOutput shape), written piece by piece.
+
+    Items and modifier groups, the bulk of a big menu, are read and written a batch at a time
+    (`EXPORT_BATCH`: one query to walk them, then three per batch of items and one per batch of
+    groups), so memory stays bounded by a batch plus the section outline, whatever the size.
+    """
+    renderer = JSONRenderer()
+    money = menu_money(merchant)
     stores = Store.objects.filter(merchant=merchant).order_by("name", "pk")
-    return {
-        "merchant": merchant,
+    head = {
+        "merchant": MerchantOutputSerializer(merchant).data,
         "currency": money.currency,
         "store_currencies": [
             {"partner_store_id": public_id, "currency": currency}
             for public_id, currency in stores.values_list("public_id", "currency")
         ],
-        "catalogs": catalogs,
-        "items": _items_data(rows=rows, merchant=merchant, money=money, request=request),
-        "modifier_groups": groups,
     }
+    yield renderer.render(head)[:-1]  # the object stays open: `}` comes last
 
+    def array(key: str, pieces: Iterable[list], serializer) -> Iterator[bytes]:
+        yield f',"{key}":['.encode()
+        first = True
+        for piece in pieces:
+            if not piece:
+                continue
+            body = renderer.render(serializer(piece, many=True).data)[1:-1]
+            yield body if first else b"," + body
+            first = False
+        yield b"]"
 
-def _items_data(
-    *, rows: MenuRows, merchant: Merchant, money: MenuMoney, request, only: int | None = None
-) -> list[dict]:
-    """Items in the ItemOutput shape (all, or the one with pk `only`), from the menu rows."""
-    pks = [only] if only is not None else list(rows.items)
-    updated = dict(
-        Item.objects.filter(merchant=merchant, **({"pk": only} if only else {})).values_list(
-            "id", "updated_at"
-        )
+    yield from array("catalogs", [_catalogs_data(merchant)], CatalogOutputSerializer)
+    items = (
+        _items_data(batch, merchant=merchant, money=money, request=request)
+        for batch in _batches(_item_rows(merchant).iterator(EXPORT_BATCH), EXPORT_BATCH)
     )
-    sections_of: dict[int, list] = {pk: [] for pk in pks}
-    for section_pk, section in rows.sections.items():
-        for item_pk in rows.section_items.get(section_pk, ()):
-            if item_pk in sections_of:
-                sections_of[item_pk].append(section["public_id"])
-    snoozes_of: dict[int, list] = {pk: [] for pk in pks}
-    snoozes = ItemSnooze.objects.filter(item__merchant=merchant).active(timezone.now())
-    if only is not None:
-        snoozes = snoozes.filter(item_id=only)
-    for snooze in snoozes.order_by("store__name", "store_id").values(
-        "item_id", "store__public_id", "item__public_id", "until", "created_at"
-    ):
-        snoozes_of[snooze["item_id"]].append(
-            {
-                "store": snooze["store__public_id"],
-                "item": snooze["item__public_id"],
-                "until": snooze["until"],
-                "created_at": snooze["created_at"],
-            }
-        )
-    out = []
-    for pk in pks:
-        public_id, name, description, image, price = rows.items[pk]
-        out.append(
-            {
-                "public_id": public_id,
-                "name": name,
-                "description": description,
-                "price": _money(price, money),
-                "image_url": _image_url(image, request),
-                "sections": sections_of[pk],
-                "modifier_groups": [
-                    rows.groups[g][0] for g in rows.item_groups.get(pk, ()) if g in rows.groups
-                ],
-                "snoozes": snoozes_of[pk],
-                "updated_at": updated.get(pk),
-            }
-        )
-    return out
+    yield from array("items", items, ItemOutputSerializer)
+    group_rows = (
+        ModifierGroup.objects.filter(merchant=merchant)
+        .order_by("name", "id")
+        .values_list("id", public_id_column(), "name", "min_selections", "max_selections")
+    )
+    groups = (
+        _groups_data(batch, merchant=merchant)
+        for batch in _batches(group_rows.iterator(EXPORT_BATCH), EXPORT_BATCH)
+    )
+    yield from array("modifier_groups", groups, ModifierGroupOutputSerializer)
+    yield b"}"
 
 
 def _money(minor: int, money: MenuMoney) -> dict:
@@ -327,13 +469,11 @@ def _image_url(name: str, request) -> str | None:
 
 
 def _item_response(item: Item, request) -> Response:
-    rows = menu_rows_get(merchant_id=item.merchant_id)
     [data] = _items_data(
-        rows=rows,
+        _item_rows(item.merchant).filter(pk=item.pk),
         merchant=item.merchant,
         money=menu_money(item.merchant),
         request=request,
-        only=item.pk,
     )
     return Response(ItemOutputSerializer(data).data)
 
@@ -353,26 +493,79 @@ _NOT_YOURS = "No such {} among your merchants."
 _PROBLEM = "Problem details (application/problem+json); `errors[]` name each field."
 
 
+_MERCHANT = OpenApiParameter(
+    "merchant",
+    OpenApiTypes.UUID,
+    description="Public id of one of your merchants. Default: your first merchant by name.",
+)
+
+
 class MenuApi(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "merchant",
-                OpenApiTypes.UUID,
-                description=(
-                    "Public id of one of your merchants. Default: your first merchant by name."
-                ),
-            )
-        ],
+        parameters=[_MERCHANT],
         responses={
-            200: MenuOutputSerializer,
+            200: OpenApiResponse(
+                MenuOutputSerializer,
+                description=(
+                    "The whole menu in one document, for integrators that mirror it: streamed "
+                    "as it is read (chunked, no Content-Length), so it is not paginated and has "
+                    "no size limit. To page, search or sync, use `GET /api/v1/menu/items/`."
+                ),
+            ),
             400: OpenApiResponse(description="`merchant` is not a UUID. " + _PROBLEM),
             404: OpenApiResponse(description="No such merchant among yours."),
         },
     )
     def get(self, request):
         merchant = _merchant_for_menu(request)
-        return Response(MenuOutputSerializer(_menu_data(merchant=merchant, request=request)).data)
+        response = StreamingHttpResponse(
+            menu_export_stream(merchant=merchant, request=request),
+            content_type="application/json",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class MenuItemListApi(generics.ListAPIView):
+    """The menu's items (modifier options included) a page at a time, by name."""
+
+    serializer_class = ItemOutputSerializer
+
+    @extend_schema(
+        parameters=[_MERCHANT, ItemFilterSerializer],
+        responses={
+            200: ItemOutputSerializer(many=True),
+            400: OpenApiResponse(
+                description="A filter, `merchant` or `page_size` is invalid. " + _PROBLEM
+            ),
+            404: OpenApiResponse(description="No such merchant among yours, or no such page."),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        merchant = _merchant_for_menu(request)
+        filters = ItemFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = _item_rows(merchant)
+        data = filters.validated_data
+        if "section" in data:
+            section = Section.objects.filter(merchant=merchant, public_id=data["section"]).first()
+            if section is None:
+                raise serializers.ValidationError({"section": ["No such section on this menu."]})
+            rows = rows.filter(section_items__section=section)
+        if data.get("name", "").strip():
+            rows = rows.filter(name__icontains=data["name"].strip())
+        if data["sold_out"] is not None:
+            sold_out = Exists(ItemSnooze.objects.active().filter(item_id=OuterRef("pk")))
+            rows = rows.filter(sold_out if data["sold_out"] else ~sold_out)
+        if "updated_since" in data:
+            rows = rows.filter(updated_at__gte=data["updated_since"])
+        page = self.paginate_queryset(rows)
+        assert page is not None  # the API's default pagination class is set
+        items = _items_data(page, merchant=merchant, money=menu_money(merchant), request=request)
+        return self.get_paginated_response(ItemOutputSerializer(items, many=True).data)
 
 
 class MenuItemApi(APIView):
@@ -407,23 +600,36 @@ class MenuItemPriceApi(APIView):
         return _item_response(item, request)
 
 
-class StoreSnoozeListApi(APIView):
+class StoreSnoozeListApi(generics.ListAPIView):
+    serializer_class = SnoozeOutputSerializer
+
     @extend_schema(
         responses={
             200: SnoozeOutputSerializer(many=True),
-            404: OpenApiResponse(description=_NOT_YOURS.format("store")),
+            404: OpenApiResponse(description=_NOT_YOURS.format("store") + " Or no such page."),
         },
     )
-    def get(self, request, public_id):
-        """The store's sold-out items now, the soonest back first (by hand last)."""
-        store = access.store_get_for_user(request, public_id)
-        snoozes = ItemSnooze.objects.filter(store=store).active(timezone.now())
-        rows = sorted(
-            snoozes.values_list("item__public_id", "until", "created_at"),
-            key=lambda row: (row[1] is None, row[1] or row[2], str(row[0])),
+    def get(self, request, *args, **kwargs):
+        """The store's sold-out items now, a page at a time: the soonest back first, those
+        turned back on by hand last (oldest first)."""
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        store = access.store_get_for_user(request, kwargs["public_id"])
+        snoozes = (
+            ItemSnooze.objects.filter(store=store)
+            .active(timezone.now())
+            .order_by(
+                F("until").asc(nulls_last=True),
+                Coalesce("until", "created_at"),
+                "item__public_id",
+            )
+            .values_list("item__public_id", "until", "created_at")
         )
-        data = [_snooze_data(store, *row) for row in rows]
-        return Response(SnoozeOutputSerializer(data, many=True).data)
+        page = self.paginate_queryset(snoozes)
+        assert page is not None  # the API's default pagination class is set
+        data = [_snooze_data(store, *row) for row in page]
+        return self.get_paginated_response(SnoozeOutputSerializer(data, many=True).data)
 
     @extend_schema(
         request=SnoozeInputSerializer,

@@ -6,6 +6,7 @@ app_name = "menu-api"
 
 urlpatterns = [
     path("menu/", api.MenuApi.as_view(), name="menu"),
+    path("menu/items/", api.MenuItemListApi.as_view(), name="item-list"),
     path("menu/items/<uuid:public_id>/", api.MenuItemApi.as_view(), name="item-detail"),
     path("menu/items/<uuid:public_id>/price/", api.MenuItemPriceApi.as_view(), name="item-price"),
     path(
