@@ -580,15 +580,29 @@ class ItemCounts:
 
 
 def item_counts_get(*, merchant_id: int) -> ItemCounts:
-    """The merchant's items, those in no section, those sold out now, and its groups."""
-    items = Item.objects.filter(merchant_id=merchant_id).order_by()
-    counts = items.aggregate(
-        items=Count("id"),
-        unlisted=Count("id", filter=~Q(Exists(SectionItem.objects.filter(item_id=OuterRef("pk"))))),
-        sold_out=Count("id", filter=Q(item_sold_out_expression())),
+    """The merchant's items, those in no section, those sold out now, and its groups: four
+    plain counts (no per-row subqueries, so they stay fast on big menus)."""
+    items = Item.objects.filter(merchant_id=merchant_id).count()
+    listed = (
+        SectionItem.objects.filter(item__merchant_id=merchant_id)
+        .order_by()
+        .values("item_id")
+        .distinct()
+        .count()
+    )
+    sold_out = (
+        ItemSnooze.objects.active()
+        .filter(item__merchant_id=merchant_id)
+        .order_by()
+        .values("item_id")
+        .distinct()
+        .count()
     )
     return ItemCounts(
-        groups=ModifierGroup.objects.filter(merchant_id=merchant_id).count(), **counts
+        items=items,
+        unlisted=items - listed,
+        sold_out=sold_out,
+        groups=ModifierGroup.objects.filter(merchant_id=merchant_id).count(),
     )
 
 

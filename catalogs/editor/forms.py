@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 
 from catalogs.models import MIDNIGHT, AvailabilityWindow, Item
 from portal.exceptions import PortalError
+from portal.images import ImageField
 from portal.money import MenuMoney, decimal_parse, price_parse
 from stores.models import Merchant, Store
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 
 
@@ -227,7 +227,7 @@ class ItemForm(forms.Form):
     description = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    image = forms.ImageField(
+    image = ImageField(
         label="Upload a picture",
         required=False,
         help_text="JPEG, PNG, WebP or GIF, 2 MB at most.",
@@ -279,10 +279,6 @@ class ItemForm(forms.Form):
         image = self.cleaned_data.get("image")
         if not image:
             return image
-        if image.size > MAX_IMAGE_BYTES:
-            raise forms.ValidationError(
-                f"The picture is {image.size / 1024 / 1024:.1f} MB; it must be 2 MB or smaller."
-            )
         kind = getattr(getattr(image, "image", None), "format", None)
         if kind not in IMAGE_FORMATS:
             raise forms.ValidationError("Use a JPEG, PNG, WebP or GIF image.")

@@ -148,7 +148,10 @@ def overview_context(request: EditorHttpRequest) -> dict:
     catalogs, sections = section_tree_get(merchant=merchant, rows=rows)
     stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
     publishing, problems = publish_problems_get(stores=stores)
-    counts = section_counts_get(merchant_id=merchant.pk)
+    item_filter = item_filter_from(request, sections)
+    searching = not item_filter.is_empty
+    # Sections show their counts only in the outline, not above search results.
+    counts = {} if searching else section_counts_get(merchant_id=merchant.pk)
     chosen = store_catalog_ids_get(merchant_id=merchant.pk)
     for catalog in catalogs:
         tree_catalog = cast(TreeCatalog, catalog)
@@ -162,8 +165,6 @@ def overview_context(request: EditorHttpRequest) -> dict:
         row.item_count, row.sold_out_count = counts.get(section.pk, (0, 0))
         row.problems = problems.get(str(section.public_id), [])
 
-    item_filter = item_filter_from(request, sections)
-    searching = not item_filter.is_empty
     context: dict[str, Any] = {
         "merchant": merchant,
         "money": money,
