@@ -2,6 +2,7 @@ from typing import Protocol, cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
@@ -25,6 +26,7 @@ from catalogs.publishing import services
 from catalogs.publishing.storage import CatalogStorageError
 from catalogs.services import windows_check
 from portal.exceptions import PortalError
+from portal.images import ImageField
 from stores.models import Store
 
 
@@ -231,6 +233,7 @@ class ItemSnoozeInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(MenuModelAdmin):
+    formfield_overrides = {models.ImageField: {"form_class": ImageField}}  # picture limits
     list_display = ("name", "merchant", "price", "has_image", "updated_at")
     list_filter = ("merchant",)
     search_fields = ("name", "public_id", "merchant__name")

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -11,6 +12,7 @@ from django.utils.timesince import timesince
 
 from gett import outbox
 from portal.exceptions import InvalidStateError
+from portal.images import ImageField
 from stores import services
 from stores.models import Membership, Merchant, Store, StoreEvent
 
@@ -83,6 +85,7 @@ class DriftFilter(admin.SimpleListFilter):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.ImageField: {"form_class": ImageField}}  # picture limits
     list_display = (
         "name",
         "merchant",

@@ -5,11 +5,11 @@ from django import forms
 from django.utils import timezone
 
 from portal.exceptions import PortalError
+from portal.images import ImageField
 from portal.money import amount_parse, money_for_currencies
 from stores.models import PauseReason, Store
 from stores.services import RESUME_PRESETS, resume_at_for_preset
 
-MAX_LOGO_BYTES = 2 * 1024 * 1024
 # Area/City names only: no aliases ("US/Eastern", "GB-Eire") or oddities ("Factory").
 _LEGACY_PREFIXES = (
     "Etc/",
@@ -68,6 +68,8 @@ class StoreForm(forms.ModelForm):
             "auto_accept",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        # The picture limits (bytes, sides, pixels) every upload door shares.
+        field_classes = {"logo": ImageField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,12 +81,6 @@ class StoreForm(forms.ModelForm):
         money = money_for_currencies([store.currency])
         for field, attribute in self.AMOUNTS.items():
             self.fields[field].initial = money.text(getattr(store, attribute))
-
-    def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
-            raise forms.ValidationError("The logo must be 2 MB or smaller.")
-        return logo
 
     def _post_clean(self):
         # Money and percentages are entered in people's units and kept in ours.
