@@ -158,10 +158,15 @@ class ImportPlan:
     # item pk -> section pks it is in now; section pk -> its item pks in order.
     _item_sections: dict[int, list[int]] = field(default_factory=dict, repr=False)
     _section_items: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    _section_labels: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+    def section_names_of(self, item_pk: int) -> list[str]:
+        """The labels of the sections an item is in now, for a summary by section."""
+        return [self._section_labels[pk] for pk in self._item_sections.get(item_pk, [])]
 
     def counts(self) -> dict[str, int]:
         counted = Counter(kind for change in self.changes for kind in change.kinds)
@@ -208,6 +213,7 @@ def menu_csv_read(*, merchant: Merchant, data: bytes | str) -> ImportPlan:
         money=menu.money,
         _item_sections={pk: list(pks) for pk, pks in menu.item_sections.items()},
         _section_items={pk: list(pks) for pk, pks in menu.section_items.items()},
+        _section_labels=menu.section_labels,
     )
     try:
         text = csv_decode(data)
@@ -372,13 +378,13 @@ def _read_row(
 
     # price is None only after a price error.
     if not errors and price is not None:
-        # Any other rule of the model's fields, so the services cannot fail half-way.
-        candidate = Item(merchant=plan.merchant, name=name, description=description, price=price)
-        try:
-            candidate.clean_fields(exclude=["merchant", "image", "public_id"])
-        except ValidationError as exc:
-            for column, messages in exc.message_dict.items():
-                for message in messages:
+        # Any other rule of the model's fields, so the services cannot fail half-way (field by
+        # field: building a model object per row is most of the cost of a big file).
+        for column, value in (("name", name), ("description", description), ("price", price)):
+            try:
+                _ITEM_FIELDS[column].clean(value, None)
+            except ValidationError as exc:
+                for message in exc.messages:
                     error(column, message)
     if errors or price is None:
         plan.errors.extend(errors)
@@ -420,6 +426,9 @@ def _read_row(
             kinds=kinds,
         )
     )
+
+
+_ITEM_FIELDS = {name: Item._meta.get_field(name) for name in ("name", "description", "price")}
 
 
 def _max_length(field: Field) -> int:

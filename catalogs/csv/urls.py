@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/", views.csv_export, name="export"),
     path("import/", views.csv_import, name="import"),
     path("import/confirm/", views.csv_import_confirm, name="confirm"),
+    path("import/changes/", views.csv_import_changes, name="changes"),
 ]

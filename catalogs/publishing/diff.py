@@ -15,12 +15,13 @@ an error, so an odd stored file still gives a diff.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from portal.money import money_for_currencies
 
-__all__ = ["CatalogDiff", "Change", "catalogset_diff"]
+__all__ = ["CatalogDiff", "Change", "GroupSummary", "catalogset_diff"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Change:
     text: str
     old: object = None
     new: object = None
+    # Where it is on the menu, for the summary: an item's first section ("Mains › Burgers"),
+    # "Modifier options" for an option, a section's own path; "" for menus and groups.
+    section: str = ""
 
     @property
     def tag(self) -> str:
@@ -41,6 +45,20 @@ class Change:
             if self.kind.endswith(f"_{verb}"):
                 return verb
         return "changed"
+
+
+OPTIONS_PLACE = "Modifier options"
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """One heading of the page: how many changes of each tag, and where on the menu."""
+
+    heading: str
+    slug: str
+    total: int
+    tags: list[tuple[str, int]]  # ("added", 3), ("changed", 5_000): only tags that occur
+    sections: list[tuple[str, int]]  # (section path, changes), most changes first
 
 
 @dataclass
@@ -81,12 +99,47 @@ class CatalogDiff:
     @property
     def groups(self) -> list[tuple[str, list[Change]]]:
         """(heading, changes) for every heading that has changes, in page order."""
+        by_kind: dict[str, list[Change]] = {}
+        for change in self.changes:
+            by_kind.setdefault(change.kind, []).append(change)
         out = []
         for heading, kinds in self.GROUPS.items():
-            changes = [change for kind in kinds for change in self.of_kind(kind)]
+            changes = [change for kind in kinds for change in by_kind.get(kind, [])]
             if changes:
                 out.append((heading, changes))
         return out
+
+    @staticmethod
+    def slug(heading: str) -> str:
+        """ "Menus and opening hours" -> "menus-and-opening-hours": a heading in a URL."""
+        return "-".join(heading.lower().split())
+
+    def group(self, slug: str) -> tuple[str, list[Change]] | None:
+        """The heading and changes of one group, by its slug; None if it has no changes."""
+        return next(((h, c) for h, c in self.groups if self.slug(h) == slug), None)
+
+    def summaries(self) -> list[tuple[GroupSummary, list[Change]]]:
+        """Every group with its counts per tag and per section, and its changes."""
+        out = []
+        for heading, changes in self.groups:
+            tags = Counter(change.tag for change in changes)
+            places = Counter(change.section for change in changes if change.section)
+            out.append(
+                (
+                    GroupSummary(
+                        heading=heading,
+                        slug=self.slug(heading),
+                        total=len(changes),
+                        tags=[(tag, tags[tag]) for tag in TAGS if tags[tag]],
+                        sections=sorted(places.items(), key=lambda kv: (-kv[1], kv[0])),
+                    ),
+                    changes,
+                )
+            )
+        return out
+
+
+TAGS = ("added", "removed", "changed")
 
 
 def catalogset_diff(old: dict, new: dict, *, currency: str = "") -> CatalogDiff:
@@ -170,6 +223,11 @@ class _Doc:
     def places(self, item_id: str) -> list[str]:
         return [self.section_paths[s] for s in self.placement.get(item_id, [])]
 
+    def place(self, item_id: str) -> str:
+        """Where the summary counts an item: its first section, or the modifier options."""
+        placement = self.placement.get(item_id)
+        return self.section_paths[placement[0]] if placement else OPTIONS_PLACE
+
 
 def _names(ids, lookup) -> str:
     return ", ".join(lookup(x) for x in ids)
@@ -185,6 +243,8 @@ def _money_formatter(currency: str):
     digits = money_for_currencies([currency] if currency else []).digits
 
     def money(value) -> str:
+        if value.__class__ is int:  # the common case, and the one a big change repeats
+            return f"{value:.{digits}f}"
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             return "no price"
         try:
@@ -196,6 +256,8 @@ def _money_formatter(currency: str):
 
 
 def _same_price(a, b) -> bool:
+    if a.__class__ is b.__class__ and a.__class__ in (int, float):
+        return a == b
     try:
         return Decimal(str(a)) == Decimal(str(b))
     except InvalidOperation:
@@ -218,19 +280,22 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                     name,
                     f"{name} ({money(item.get('basePrice'))}) added to {places}",
                     new=item.get("basePrice"),
+                    section=after.place(item_id),
                 )
             )
     for item_id, item in before.items.items():
         if item_id not in after.items and before.is_product(item_id):
             name = _name(item)
             places = ", ".join(before.places(item_id))
-            add(Change("item_removed", item_id, name, f"{name} removed from {places}"))
+            text = f"{name} removed from {places}"
+            add(Change("item_removed", item_id, name, text, section=before.place(item_id)))
 
     for item_id, new_item in after.items.items():
         old_item = before.items.get(item_id)
         if old_item is None:
             continue
         old_name, name = _name(old_item), _name(new_item)
+        place = after.place(item_id)
         if old_name != name:
             add(
                 Change(
@@ -240,6 +305,7 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                     f"“{old_name}” is now called “{name}”",
                     old=old_name,
                     new=name,
+                    section=place,
                 )
             )
         old_price, new_price = old_item.get("basePrice"), new_item.get("basePrice")
@@ -253,6 +319,7 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                     f"{label}: {money(old_price)} → {money(new_price)}",
                     old=old_price,
                     new=new_price,
+                    section=place,
                 )
             )
         old_text = old_item.get("description") or ""
@@ -264,7 +331,17 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                 text = f"{name}: description removed (was “{old_text}”)"
             else:
                 text = f"{name}: “{old_text}” → “{new_text}”"
-            add(Change("description_changed", item_id, name, text, old=old_text, new=new_text))
+            add(
+                Change(
+                    "description_changed",
+                    item_id,
+                    name,
+                    text,
+                    old=old_text,
+                    new=new_text,
+                    section=place,
+                )
+            )
 
         old_places, new_places = before.placement.get(item_id, []), after.placement.get(item_id, [])
         if set(old_places) != set(new_places) and (old_places or new_places):
@@ -278,6 +355,7 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                     f"{name} moved: {was} → {now}",
                     old=before.places(item_id),
                     new=after.places(item_id),
+                    section=place,
                 )
             )
 
@@ -298,6 +376,7 @@ def _diff_items(before: _Doc, after: _Doc, diff: CatalogDiff, money) -> None:
                     f"{name}: {'; '.join(parts)}",
                     old=[before.group_name(g) for g in removed],
                     new=[after.group_name(g) for g in added],
+                    section=place,
                 )
             )
 
@@ -402,6 +481,7 @@ def _diff_sections(before: _Doc, after: _Doc, diff: CatalogDiff) -> None:
                     section_id,
                     name,
                     f"New section: {after.section_paths[section_id]}",
+                    section=after.section_paths[section_id],
                 )
             )
     for section_id, section in before.sections.items():
@@ -413,6 +493,7 @@ def _diff_sections(before: _Doc, after: _Doc, diff: CatalogDiff) -> None:
                     section_id,
                     name,
                     f"Section removed: {before.section_paths[section_id]}",
+                    section=before.section_paths[section_id],
                 )
             )
     for section_id, section in after.sections.items():
@@ -426,6 +507,7 @@ def _diff_sections(before: _Doc, after: _Doc, diff: CatalogDiff) -> None:
                     f"Section “{_name(old)}” is now called “{_name(section)}”",
                     old=_name(old),
                     new=_name(section),
+                    section=after.section_paths[section_id],
                 )
             )
 

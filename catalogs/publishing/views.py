@@ -22,6 +22,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import (
@@ -39,7 +40,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from catalogs.models import CatalogVersion, PublishState
-from catalogs.publishing.diff import catalogset_diff
+from catalogs.publishing.diff import CatalogDiff, catalogset_diff
 from catalogs.publishing.services import catalog_renotify, catalog_version_latest
 from catalogs.publishing.storage import (
     CACHE_CONTROL,
@@ -56,6 +57,12 @@ from stores.models import Store
 logger = logging.getLogger(__name__)
 
 VERSIONS_PER_PAGE = 20
+# What changed: each group shows its first changes and its busiest sections; the rest is a
+# page away, so the page stays small when a whole menu changes.
+DIFF_PREVIEW_CHANGES = 20
+DIFF_PREVIEW_SECTIONS = 12
+DIFF_CHANGES_PER_PAGE = 100
+DIFF_CACHE_SECONDS = 24 * 3600
 
 
 # --- public CatalogSet files ----------------------------------------------------------------
@@ -272,21 +279,65 @@ def _document(version: CatalogVersion) -> dict:
     return document if isinstance(document, dict) else {}
 
 
+def _diff_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> CatalogDiff:
+    """The diff of two versions, kept in the cache: a version's content never changes, so the
+    summary, every "Show all" page and every "Show more" read two big files only once."""
+    key = f"catalogs:diff:{old.content_hash}:{new.content_hash}:{store.currency}"
+    diff = cache.get(key)
+    if not isinstance(diff, CatalogDiff):
+        diff = catalogset_diff(_document(old), _document(new), currency=store.currency)
+        cache.set(key, diff, DIFF_CACHE_SECONDS)
+    return diff
+
+
 @login_required
 @require_GET
 def version_diff(request: HttpRequest, store_id, old_id, new_id) -> HttpResponse:
+    """What changed, bounded whatever the size of the menu: per group, its counts (added,
+    removed, changed, and by section) and its first changes. `?group=<slug>` lists one group
+    a page at a time (`section` narrows it to one section); with htmx, "Show more" gets only the
+    next page's rows."""
     store = access.store_get_for_user(request, store_id)
     old = _get_version(store, old_id)
     new = old if new_id == old_id else _get_version(store, new_id)
     try:
-        diff = catalogset_diff(_document(old), _document(new), currency=store.currency)
+        diff = _diff_get(store, old, new)
     except CatalogStorageError:
         return _unavailable(request, store)
-    return render(
-        request,
-        "catalogs/store_menu/diff.html",
-        {"store": store, "old": old, "new": new, "diff": diff},
+    context: dict = {"store": store, "old": old, "new": new, "diff": diff}
+    slug = request.GET.get("group", "")[:50]
+    if not slug:
+        context["summaries"] = [
+            (
+                summary,
+                changes[:DIFF_PREVIEW_CHANGES],
+                summary.sections[:DIFF_PREVIEW_SECTIONS],
+                max(0, len(summary.sections) - DIFF_PREVIEW_SECTIONS),
+            )
+            for summary, changes in diff.summaries()
+        ]
+        context["preview_changes"] = DIFF_PREVIEW_CHANGES
+        return render(request, "catalogs/store_menu/diff.html", context)
+    found = diff.group(slug)
+    if found is None:
+        raise Http404("No such group of changes.")
+    heading, changes = found
+    section = request.GET.get("section", "")[:500]
+    if section:
+        changes = [change for change in changes if change.section == section]
+    page = Paginator(changes, DIFF_CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    query = {"group": slug, **({"section": section} if section else {})}
+    context.update(
+        heading=heading,
+        slug=slug,
+        section=section,
+        page=page,
+        changes=page.object_list,
+        query=urlencode(query),
     )
+    if request.htmx:
+        return render(request, "catalogs/store_menu/diff.html#change-rows", context)
+    return render(request, "catalogs/store_menu/diff.html", context)
 
 
 @login_required
