@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker beat test test-postgres lint format migrations-check check-deploy bench clean
+.PHONY: install run worker beat test test-postgres lint format migrations-check check-deploy bench clean prod-local reliability chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ beat: install
 # a Celery worker that share a file database. Exit code 5 (nothing collected) is not a failure.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
+	$(BIN)/pytest -m "not e2e and not reliability" -n $(TEST_WORKERS)
 	$(BIN)/pytest -m e2e -p no:xdist || [ $$? -eq 5 ]
 
 lint: install
@@ -57,6 +57,21 @@ check-deploy: install
 # Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database.
 bench: install
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu && DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.webhooks
+
+# The production shape on this machine: PostgreSQL, Redis, moto S3, the Gett sandbox, 2 gunicorn
+# web processes, 2 Celery workers and beat, DEBUG off, secrets in .env.prod. Ctrl-C stops it.
+prod-local: install
+	$(BIN)/python -m portal.prodlocal
+
+# The fault ledger on that stack (needs PostgreSQL and redis-server): CI runs 100 faults in a
+# few minutes; `make chaos` runs 1,000.
+RELIABILITY_FAULTS ?= 100
+reliability: install
+	RELIABILITY_FAULTS=$(RELIABILITY_FAULTS) $(BIN)/pytest -m reliability -p no:xdist -s tests/reliability
+
+chaos: install
+	RELIABILITY_FAULTS=1000 RELIABILITY_SECONDS=1500 RELIABILITY_ORDERS=600 \
+	$(BIN)/pytest -m reliability -p no:xdist -s tests/reliability
 
 clean:
 	rm -rf .run staticfiles
