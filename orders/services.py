@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gett import outbox
@@ -121,8 +120,11 @@ def order_place(*, body: OrderBody, raw: str, now: datetime | None = None) -> Pl
     store = store_for_cart(body.store_ref)
     quote = cart_quote(store=store, body=body, now=now)
     quote_check_sent_amounts(quote, body)
+    number = _number_take(store.merchant_id)
     try:
-        order = _order_create(store=store, body=body, raw=raw, quote=quote, digest=digest, now=now)
+        order = _order_create(
+            store=store, body=body, raw=raw, quote=quote, digest=digest, number=number, now=now
+        )
     except IntegrityError:
         # Another request placed this orderId between our look and our insert: theirs stands.
         existing = Order.objects.filter(gett_order_id=body.order_id).first()
@@ -149,9 +151,15 @@ def _repeat(order: Order, digest: str) -> Placement:
 
 @transaction.atomic
 def _order_create(
-    *, store: Store, body: OrderBody, raw: str, quote: Quote, digest: str, now: datetime
+    *,
+    store: Store,
+    body: OrderBody,
+    raw: str,
+    quote: Quote,
+    digest: str,
+    number: int,
+    now: datetime,
 ) -> Order:
-    number = _number_take(store.merchant_id)
     partner_order_id = f"{order_prefix(store.merchant.name)}-{number}"
     customer = body.customer
     name = " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
@@ -202,12 +210,25 @@ def order_total_text(quote: Quote) -> str:
 
 
 def _number_take(merchant_id: int) -> int:
-    """The merchant's next order number. The counter row stays locked until the placing
-    transaction commits, so two orders never get the same number."""
-    if not OrderCounter.objects.filter(merchant_id=merchant_id).update(last=F("last") + 1):
-        OrderCounter.objects.get_or_create(merchant_id=merchant_id)
-        OrderCounter.objects.filter(merchant_id=merchant_id).update(last=F("last") + 1)
-    return OrderCounter.objects.get(merchant_id=merchant_id).last + FIRST_NUMBER - 1
+    """The merchant's next order number, in one statement of its own.
+
+    Taken before the placing transaction, not inside it: the counter row is then locked for one
+    statement instead of the whole transaction, during which, under load, every other order of
+    the merchant queued behind it (placeOrder's throughput fell to one order at a time). Numbers
+    stay unique per merchant; they are not gapless: a placement that fails after taking its
+    number (the loser of two concurrent repeats of one orderId, a crash) leaves a gap.
+    """
+    name = connection.ops.quote_name
+    table, last, merchant = name(OrderCounter._meta.db_table), name("last"), name("merchant_id")
+    sql = f"UPDATE {table} SET {last} = {last} + 1 WHERE {merchant} = %s RETURNING {last}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [merchant_id])
+        row = cursor.fetchone()
+        if row is None:  # the merchant's first order
+            OrderCounter.objects.get_or_create(merchant_id=merchant_id)
+            cursor.execute(sql, [merchant_id])
+            row = cursor.fetchone()
+    return row[0] + FIRST_NUMBER - 1
 
 
 def _lines_create(order: Order, quote: Quote) -> None:
