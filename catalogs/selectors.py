@@ -698,9 +698,12 @@ def publish_problems_get(
             ).only("id", "public_id", "name"):
                 entities[str(obj.public_id)] = (kind, obj)
     # Only a menu-wide "no opening hours" problem needs a catalog (the first) for its link.
+    hours_missing = any(
+        raw.get("code") == "NO_OPENING_HOURS" for raws in raw_by_store.values() for raw in raws
+    )
     catalogs = (
         list(Catalog.objects.filter(merchant_id=stores[0].merchant_id).order_by("position")[:1])
-        if stores
+        if hours_missing
         else []
     )
     by_entity: dict[str, list[Problem]] = defaultdict(list)

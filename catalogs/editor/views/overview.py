@@ -241,7 +241,7 @@ def overview(request: EditorHttpRequest) -> HttpResponse:
             return render(
                 request, f"{TEMPLATES}/overview.html#item-list", _list_context(request, target)
             )
-        if target == "groups":
+        if target == "groups-list":
             merchant = request.membership.merchant
             stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
             _, problems = publish_problems_get(stores=stores)
