@@ -54,9 +54,12 @@ check-deploy: install
 	PUBLIC_BASE_URL=https://portal.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database.
+# Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database;
+# then merchant pages and API lists at 100 to 20,000 items and the order pages with 10,000 orders
+# (`python -m bench.pages --sizes 100,1000` for a quick subset).
 bench: install
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu && DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.webhooks
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.pages
 
 # The production shape on this machine: PostgreSQL, Redis, moto S3, the Gett sandbox, 2 gunicorn
 # web processes, 2 Celery workers and beat, DEBUG off, secrets in .env.prod. Ctrl-C stops it.
