@@ -440,6 +440,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"PauseReasonEnum": "stores.models.PauseReason"},
+    # Every API error as problem+json in the schema; Gett's order webhooks described next to it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.problems_postprocess",
+        "orders.webhooks.schema.webhooks_postprocess",
+    ],
 }
 
 # --- Security (production) ----------------------------------------------------------------

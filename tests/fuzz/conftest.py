@@ -56,7 +56,9 @@ class World:
 
     token: str
     stores: list[str]
+    store_refs: list[str]  # what Gett puts in cart.storeId: Gett's store id, or ours
     items: list[str]
+    groups: list[str]
     orders: list[str]
     merchants: list[str]
     other_store: str
@@ -98,7 +100,12 @@ def world(db, client) -> Iterator[World]:
         yield World(
             token=Token.objects.create(user=owner.user).key,
             stores=[str(live.public_id), str(paused.public_id)],
-            items=[str(i.public_id) for i in (menu.burger, menu.cola, menu.bacon, menu.crispy)],
+            store_refs=[str(live.gett_store_id), str(live.public_id), str(paused.public_id)],
+            items=[
+                str(i.public_id)
+                for i in (menu.burger, menu.cola, menu.fries, menu.bacon, menu.large, menu.crispy)
+            ],
+            groups=[str(g.public_id) for g in (menu.size, menu.toppings, menu.bacon_style)],
             orders=[str(o.public_id) for o in orders],
             merchants=[str(merchant.public_id)],
             other_store=str(other_store.public_id),
