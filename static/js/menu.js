@@ -1,7 +1,7 @@
 /* Menu editor enhancements. Every page works without this file:
    - opening hours: "+ Add a row" copies the empty row (without JS, saving adds two empty
      rows), and the "past midnight" note follows the times typed;
-   - overview: "Select all" per section, and the bulk bar counts the ticked items;
+   - overview: "Hide items" empties a section's list loaded on demand;
    - htmx: panels answered with form errors (400) are swapped in like any other answer. */
 (function () {
   "use strict";
@@ -47,46 +47,18 @@
     if (row) updateMidnight(row);
   });
 
-  // --- choosing items for a price change ------------------------------------------------------
+  // --- a section's items shown on demand ---------------------------------------------------
 
-  function updateCount() {
-    var label = document.querySelector("[data-pick-count]");
-    if (!label) return;
-    var ticked = {};
-    document.querySelectorAll("input[data-pick]:checked").forEach(function (box) {
-      ticked[box.value] = true;
-    });
-    var count = Object.keys(ticked).length;
-    label.textContent =
-      count === 0
-        ? "Tick items to change several prices at once."
-        : count + (count === 1 ? " item ticked." : " items ticked.");
-  }
-
-  function initPicks(root) {
-    root.querySelectorAll("[data-pick-all]").forEach(function (box) {
-      box.closest("label").hidden = false;
-    });
-    updateCount();
-  }
-
-  document.addEventListener("change", function (event) {
-    var target = event.target;
-    if (target.matches("[data-pick-all]")) {
-      var section = target.closest(".editor-section");
-      section.querySelectorAll("input[data-pick]").forEach(function (box) {
-        box.checked = target.checked;
-      });
-      updateCount();
-    } else if (target.matches("input[data-pick]")) {
-      // The same item may be listed in several sections: tick it everywhere.
-      document.querySelectorAll('input[data-pick][value="' + target.value + '"]').forEach(
-        function (box) {
-          box.checked = target.checked;
-        }
-      );
-      updateCount();
-    }
+  // "Hide items" empties the list htmx loaded into a section's row ("Show items" loads it
+  // again); the list keeps its id, so the row can be filled again.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-hide-list]");
+    if (!button) return;
+    var list = button.closest(".editor-item-list");
+    if (!list) return;
+    var empty = document.createElement("div");
+    empty.id = list.id;
+    list.replaceWith(empty);
   });
 
   // --- htmx -----------------------------------------------------------------------------------
@@ -102,7 +74,6 @@
 
   function init(root) {
     initHours(root);
-    initPicks(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

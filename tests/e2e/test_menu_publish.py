@@ -52,6 +52,8 @@ def test_a_price_change_in_the_editor_becomes_a_new_version_gett_accepts(stack, 
     page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("link", name="Menu", exact=True).click()
+    # The menu lists sections with counts; items are found by name.
+    page.get_by_label("Find items").fill("Margherita")
     page.get_by_role("link", name="Margherita", exact=True).click()
     page.get_by_label(re.compile("^Price")).fill("10.50")
     page.get_by_role("button", name="Save item").click()
