@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",  # login lockout
+    "csp",  # Content-Security-Policy
     "portal",
     "gett",
     "stores",
@@ -70,6 +72,7 @@ if GETT_SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,9 +159,10 @@ AXES_HANDLER = (
 # address, and for requests from one client address; past that the same page, but no email.
 PASSWORD_RESET_EMAILS_PER_ADDRESS = env.int("PASSWORD_RESET_EMAILS_PER_ADDRESS", default=3)
 PASSWORD_RESET_EMAILS_PER_CLIENT_IP = env.int("PASSWORD_RESET_EMAILS_PER_CLIENT_IP", default=10)
-# The client's address, for the lockout, the API throttles and the reset-email limit: behind NUM_PROXIES proxies it is
-# the NUM_PROXIES-th address from the right of X-Forwarded-For (each proxy appends what it saw);
-# with none (the default) only REMOTE_ADDR counts, so a client cannot choose its own address.
+# The client's address, for the lockout, the API throttles and the reset-email limit: behind
+# NUM_PROXIES proxies it is the NUM_PROXIES-th address from the right of X-Forwarded-For (each
+# proxy appends what it saw); with none (the default) only REMOTE_ADDR counts, so a client
+# cannot choose its own address.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES:
     AXES_IPWARE_PROXY_COUNT = NUM_PROXIES - 1  # python-ipware counts the proxies inside the header
@@ -427,6 +431,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.PortalPagination",
     "PAGE_SIZE": 50,
+    # The browsable API (HTML forms, inline script) only in development.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gett partner portal — merchant API",
@@ -436,6 +445,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is for people with an account in production (the docs page asks for a login).
+    "SERVE_PERMISSIONS": [
+        f"rest_framework.permissions.{'AllowAny' if DEBUG else 'IsAuthenticated'}"
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -460,6 +473,27 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script, no
+# framing. Pictures may also come from the media bucket (any https origin: presigned URLs name
+# the bucket's host) and data: URLs (Swagger UI's icons).
+_MEDIA_ORIGINS = [
+    url for url in (CATALOG_STORAGE_PUBLIC_BASE_URL, CATALOG_STORAGE_ENDPOINT_URL) if url
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # style="" attributes (a computed indent or colour) cannot run or read anything.
+        "style-src-attr": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "https:", *_MEDIA_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
