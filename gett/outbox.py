@@ -23,7 +23,8 @@ transaction. The row is the source of truth; Celery only carries "look at row N 
   `OUTBOX_BREAKER_THRESHOLD` consecutive 5xx/network failures; while open, one probe per
   `OUTBOX_BREAKER_PROBE_SECONDS` goes to Gett and the other deliveries wait without calling it
   (and without counting as failures); a success closes it;
-- writes are paced under Gett's per-minute write limit, shared by all workers through the cache;
+- writes are paced under Gett's per-minute write limit in every rolling minute, shared by all
+  workers through the cache;
 - `sweep()` (beat) re-enqueues rows whose task was lost (Redis restart, killed worker).
 """
 
@@ -366,23 +367,58 @@ def sweep(*, now=None, limit: int = 500) -> int:
 _PAUSED_UNTIL_KEY = "gett:writes:paused-until"
 
 
+# Gett allows 100 writes a minute (REFERENCE §14), counted in windows whose alignment with our
+# clock is not documented (inferred: X-RateLimit-Reset says when Gett's window ends, nothing
+# more). A budget per clock minute of ours can put twice the budget into 60 seconds that straddle
+# a minute boundary, so the budget (GETT_WRITES_PER_MINUTE, below Gett's limit) holds in every
+# rolling window: writes are counted per second, and a write goes only if the last
+# WRITE_WINDOW_SECONDS + 1 seconds' counts, its own included, stay within the budget. Any 60
+# seconds then see at most the budget, wherever Gett's windows begin.
+WRITE_WINDOW_SECONDS = 60
+
+
 def _reserve_write_slot() -> float:
-    """Take one write from this minute's budget; return seconds to wait if none is left."""
+    """Take one write from the rolling budget; return seconds to wait if none is left."""
     now = time.time()
     paused_until = cache.get(_PAUSED_UNTIL_KEY)
     if paused_until and paused_until > now:
         return paused_until - now + random.uniform(0, 1)
-    window = int(now // 60)
-    key = f"gett:writes:{window}"
-    cache.add(key, 0, timeout=120)
+    second = int(now)
+    key = f"gett:writes:second:{second}"
+    cache.add(key, 0, timeout=WRITE_WINDOW_SECONDS * 2 + 2)
     try:
-        used = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        used = 1
-    if used > settings.GETT_WRITES_PER_MINUTE:
-        return (window + 1) * 60 - now + random.uniform(0, 2)
-    return 0.0
+        cache.set(key, 1, timeout=WRITE_WINDOW_SECONDS * 2 + 2)
+    # Counted first, then read: concurrent writers can only see too many (and wait for nothing),
+    # never too few, so together they never exceed the budget.
+    seconds = range(second - WRITE_WINDOW_SECONDS, second + 1)
+    counts = cache.get_many([f"gett:writes:second:{s}" for s in seconds])
+    per_second = [int(counts.get(f"gett:writes:second:{s}", 0) or 0) for s in seconds]
+    budget = settings.GETT_WRITES_PER_MINUTE
+    over = sum(per_second) - budget
+    if over <= 0:
+        return 0.0
+    try:
+        cache.decr(key)  # not sent: give the count back
+    except ValueError:
+        pass
+    # Wait for a write to leave the window. Writers turned away in the same few seconds take
+    # turns (the n-th waits for the n-th write to leave), so they do not all come back at once.
+    turn_key = f"gett:writes:turns:{second // 5}"
+    cache.add(turn_key, 0, timeout=30)
+    try:
+        turn = cache.incr(turn_key)
+    except ValueError:
+        turn = 1
+    needed = over + turn - 1
+    leaving = 0
+    for offset, count in enumerate(per_second):
+        leaving += count
+        if leaving >= needed:
+            # The oldest second in `per_second` leaves the window one second after `second`.
+            return second + offset + 1 - now + random.uniform(0, 0.5)
+    return second + WRITE_WINDOW_SECONDS + 1 - now + (needed - leaving) * 60 / budget
 
 
 def _note_rate_limit(client: GettClient) -> None:
