@@ -223,6 +223,10 @@ def test_bringing_an_item_back_from_the_sold_out_list_swaps_that_list(owner_clie
     assert f'id="soldout-{menu.cola.public_id}"' in body
     assert "Fries is available again." in body
     assert "1 sold out" in body  # the count, out of band
+    # Its row elsewhere on the page (search results, an open section) follows out of band.
+    row = body[body.index(f'id="item-{menu.fries.public_id}"') :]
+    assert row.startswith(f'id="item-{menu.fries.public_id}" hx-swap-oob="true"')
+    assert "Fries: available. Mark it sold out" in row
     assert not ItemSnooze.objects.filter(item=menu.fries).exists()
 
 
