@@ -1116,7 +1116,7 @@ def snooze_items(*, store: Store, section_ids: list[int]) -> QuerySet[Item]:
     they offer, nested up to `SNOOZE_OPTION_DEPTH` levels. One query when evaluated."""
     products = SectionItem.objects.filter(section_id__in=section_ids).values("item_id")
     reach = Q(pk__in=products)
-    level = products
+    level: QuerySet[Any, Any] = products
     for _ in range(SNOOZE_OPTION_DEPTH):
         groups = ItemModifierGroup.objects.filter(item_id__in=level).values("group_id")
         level = ModifierOption.objects.filter(group_id__in=groups).values("item_id")

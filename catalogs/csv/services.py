@@ -428,7 +428,13 @@ def _read_row(
     )
 
 
-_ITEM_FIELDS = {name: Item._meta.get_field(name) for name in ("name", "description", "price")}
+def _item_field(name: str) -> Field:
+    field = Item._meta.get_field(name)
+    assert isinstance(field, Field), name
+    return field
+
+
+_ITEM_FIELDS = {name: _item_field(name) for name in ("name", "description", "price")}
 
 
 def _max_length(field: Field) -> int:

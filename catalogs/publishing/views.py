@@ -50,6 +50,7 @@ from catalogs.publishing.storage import (
     catalog_file_url,
     catalog_storage_is_local,
 )
+from portal.typing import AuthedHttpRequest
 from stores import access
 from stores.access import Action
 from stores.models import Store
@@ -292,7 +293,7 @@ def _diff_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> Catalog
 
 @login_required
 @require_GET
-def version_diff(request: HttpRequest, store_id, old_id, new_id) -> HttpResponse:
+def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpResponse:
     """What changed, bounded whatever the size of the menu: per group, its counts (added,
     removed, changed, and by section) and its first changes. `?group=<slug>` lists one group
     a page at a time (`section` narrows it to one section); with htmx, "Show more" gets only the

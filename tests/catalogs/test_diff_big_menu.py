@@ -98,7 +98,7 @@ def test_a_whole_menu_price_change_is_a_summary_with_the_first_changes(owner_cli
     assert f'<span class="diff-total">{ITEMS + OPTIONS}</span>' in prices
     assert f"{ITEMS + OPTIONS} changed" in prices
     assert prices.count('class="change change-changed"') == DIFF_PREVIEW_CHANGES
-    assert f"Show all {ITEMS + OPTIONS} prices changes" in prices
+    assert f"Show all {ITEMS + OPTIONS} changes" in prices
     assert "?group=prices&amp;section=Section%201" in prices  # by section, on demand
     assert f'Modifier options</a> <span class="muted">{OPTIONS}</span>' in prices
 
