@@ -209,26 +209,27 @@ def section_move(request: EditorHttpRequest, public_id) -> HttpResponse:
         return HttpResponseBadRequest("Move up or down.")
     editor_services.section_reorder(section=section, direction=direction, user=request.user)
     # The arrows are on the catalog's page (its sections) and on the parent section's page.
-    if section.catalog_id:
-        siblings_page = reverse("menu:catalog-edit", args=[section.catalog.public_id])
-    else:
-        siblings_page = reverse("menu:section-edit", args=[section.parent.public_id])
+    catalog, parent = section.catalog, section.parent
     if wants_partial(request):
-        if request.htmx.target == "sections" and section.catalog_id:
-            context = {
-                "catalog": section.catalog,
-                "sections": list(section.catalog.sections.order_by("position", "id")),
-            }
-            return render(request, f"{TEMPLATES}/catalog_form.html#sections", context)
-        if request.htmx.target == "subsections" and section.parent_id:
-            context = {
-                "section": section.parent,
-                "subsections": list(section.parent.children.order_by("position", "id")),
-            }
-            return render(request, f"{TEMPLATES}/section_form.html#subsections", context)
+        if request.htmx.target == "sections" and catalog is not None:
+            sections = list(catalog.sections.order_by("position", "id"))
+            return render(
+                request,
+                f"{TEMPLATES}/catalog_form.html#sections",
+                {"catalog": catalog, "sections": sections},
+            )
+        if request.htmx.target == "subsections" and parent is not None:
+            subsections = list(parent.children.order_by("position", "id"))
+            return render(
+                request,
+                f"{TEMPLATES}/section_form.html#subsections",
+                {"section": parent, "subsections": subsections},
+            )
         return render_menu_body(request)
-    anchor = "#sections" if section.catalog_id else "#subsections"
-    return redirect(siblings_page + anchor)
+    if catalog is not None:
+        return redirect(reverse("menu:catalog-edit", args=[catalog.public_id]) + "#sections")
+    assert parent is not None  # a section is in a catalog or in a parent section
+    return redirect(reverse("menu:section-edit", args=[parent.public_id]) + "#subsections")
 
 
 @editor_required
@@ -261,7 +262,7 @@ def section_item_add(request: EditorHttpRequest, public_id) -> HttpResponse:
     if not form.is_valid():
         if wants_partial(request):
             return _section_items_response(request, section, form)
-        messages.error(request, " ".join(form.errors.get("item", ["Choose an item to add."])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("item", [])))
         return redirect(reverse("menu:section-edit", args=[section.public_id]) + "#items")
     item = form.cleaned_data["item"]
     entries = section_items_list(section=section)
