@@ -18,6 +18,8 @@ class BadTokenThrottle(SimpleRateThrottle):
     """Counts bad tokens per client address (not requests): checking does not count."""
 
     scope = "bad_token"
+    num_requests: int
+    duration: int
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -82,3 +82,9 @@ def test_gett_webhooks_are_not_throttled_by_the_api_limits(client):
     }
 
     assert statuses == {401}
+
+
+def test_the_health_checks_are_public_and_not_throttled(client):
+    statuses = {client.get("/healthz", REMOTE_ADDR=ATTACKER).status_code for _ in range(150)}
+
+    assert statuses == {200}
