@@ -55,10 +55,13 @@ check-deploy: install
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Menu CatalogSet build/validate/publish at 500 and 5,000 items, in a fresh temporary database;
+# the webhooks against a bare view and the outbox drain with 2 Celery workers, on a throwaway
+# PostgreSQL cluster unless DATABASE_URL is set (BENCH_PORTS=7600-7699 keeps servers in a range);
 # then merchant pages and API lists at 100 to 20,000 items and the order pages with 10,000 orders
 # (`python -m bench.pages --sizes 100,1000` for a quick subset).
 bench: install
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.menu && DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.webhooks
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.drain
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.pages
 
 # The production shape on this machine: PostgreSQL, Redis, moto S3, the Gett sandbox, 2 gunicorn

@@ -32,10 +32,19 @@ def binaries() -> Path | None:
     return versions[-1].parent if versions else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port() -> int:
+    """A free TCP port on loopback: any, or one in BENCH_PORTS ("7600-7699") when it is set,
+    for machines where each user of the box keeps to a range."""
+    first, _, last = os.environ.get("BENCH_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 @dataclass
@@ -90,7 +99,7 @@ def cluster_start(*, port: int | None = None, max_connections: int = 200) -> Clu
     data_dir = Path(tempfile.mkdtemp(prefix="gett-bench-pg-"))
     if os.geteuid() == 0:
         shutil.chown(data_dir, "postgres", "postgres")
-    cluster = Cluster(bin_dir=bin_dir, data_dir=data_dir, port=port or _free_port())
+    cluster = Cluster(bin_dir=bin_dir, data_dir=data_dir, port=port or free_port())
     try:
         cluster.start(max_connections=max_connections)
     except BaseException:

@@ -100,14 +100,12 @@ def seed_store() -> tuple[str, list[dict]]:
 # --- the server ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def server_start(
+    *, database_name: str, workers: int, threads: int, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    from bench.postgres import free_port
 
-
-def server_start(*, database_name: str, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -491,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests, --rounds and every --concurrency must be at least 1")
 
     started = time.perf_counter()
+    # A SIGTERM (timeout, Ctrl-C from a supervisor) still stops the servers started below.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     database, cluster = database_choose(args.database)
     try:
         return _run(args, concurrency, database=database, started=started)
