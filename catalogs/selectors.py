@@ -1141,6 +1141,27 @@ def snooze_items_search(
     return items
 
 
+def snooze_options(*, store: Store, section_ids: list[int], query: str = "") -> QuerySet[Item]:
+    """The store's modifier options that are in none of its sections (toppings, sizes), by
+    name, optionally only those whose name contains `query`."""
+    products = SectionItem.objects.filter(section_id__in=section_ids).values("item_id")
+    options = snooze_items(store=store, section_ids=section_ids).exclude(pk__in=products)
+    if query:
+        options = options.filter(name__icontains=query)
+    return options.order_by("name", "id")
+
+
+def snooze_options_counts_get(
+    *, store: Store, section_ids: list[int], now: datetime
+) -> tuple[int, int]:
+    """(modifier options, how many are sold out now) for the store: one query."""
+    off = ItemSnooze.objects.filter(store=store).active(now).values("item_id")
+    counts = snooze_options(store=store, section_ids=section_ids).aggregate(
+        total=Count("pk"), sold_out=Count("pk", filter=Q(pk__in=off))
+    )
+    return counts["total"], counts["sold_out"]
+
+
 def snoozed_items(*, store: Store, now: datetime) -> QuerySet[Item]:
     """The items sold out in `store` now, by name (whether or not its menu still lists them)."""
     off = ItemSnooze.objects.filter(store=store).active(now).values("item_id")

@@ -10,5 +10,6 @@ app_name = "snoozes"
 urlpatterns = [
     path("", views.snooze_list, name="list"),
     path("sections/<uuid:section_id>/", views.snooze_section, name="section"),
+    path("sections/options/", views.snooze_section_options, name="options"),
     path("<uuid:item_id>/", views.snooze_item, name="item"),
 ]

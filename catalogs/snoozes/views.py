@@ -34,6 +34,8 @@ from catalogs.selectors import (
     snooze_item_rows_get,
     snooze_items,
     snooze_items_search,
+    snooze_options,
+    snooze_options_counts_get,
     snooze_section_counts_get,
     snooze_sections_get,
     snoozed_items,
@@ -57,6 +59,8 @@ SOLD_OUT_PER_PAGE = 50
 RESULTS_PER_PAGE = 50
 SECTION_ITEMS_PER_PAGE = 50
 SECTIONS_PER_PAGE = 100
+# The section choice that stands for the modifier options in no section (toppings, sizes).
+OPTIONS = "options"
 
 
 # --- rows and the store's clock ---------------------------------------------------------------
@@ -195,8 +199,15 @@ def _sold_out_context(menu: SnoozeMenu, number) -> dict:
     return {"sold_out_page": page, "sold_out_rows": rows, "sold_out": page.paginator.count}
 
 
-def _results_context(menu: SnoozeMenu, query: str, section: SnoozeSection | None, number) -> dict:
-    """Search results when there is a search, else the store's sections with their counts."""
+def _results_context(
+    menu: SnoozeMenu, query: str, section: SnoozeSection | None, number, options: bool = False
+) -> dict:
+    """Search results when there is a search, else the store's sections with their counts
+    (and the modifier options', when there are any)."""
+    if options:
+        items = snooze_options(store=menu.store, section_ids=menu.section_ids, query=query)
+        page, rows = menu.page(items, number, RESULTS_PER_PAGE)
+        return {"results_page": page, "result_rows": rows, "filtered": True, "options": True}
     if query or section:
         items = snooze_items_search(
             store=menu.store,
@@ -211,9 +222,14 @@ def _results_context(menu: SnoozeMenu, query: str, section: SnoozeSection | None
     counts = snooze_section_counts_get(
         store=menu.store, section_ids=[s.pk for s in shown], now=menu.clock.now
     )
+    options_total, options_off = snooze_options_counts_get(
+        store=menu.store, section_ids=menu.section_ids, now=menu.clock.now
+    )
     return {
         "sections_page": sections_page,
         "section_rows": [(s, *counts[s.pk]) for s in shown],
+        "options_total": options_total,
+        "options_off": options_off,
         "filtered": False,
     }
 
@@ -226,6 +242,7 @@ def _page_context(
     section: SnoozeSection | None = None,
     page="1",
     sold_out_page="1",
+    options: bool = False,
 ) -> dict:
     membership = access.membership_for(request, menu.store.merchant_id)
     return {
@@ -234,12 +251,13 @@ def _page_context(
         "sections": menu.sections,
         "query": query,
         "section": section,
+        "options": options,
         "page_number": page,
         "item_count": menu.item_count,
         "has_items": menu.item_count > 0,
         "can_edit": access.can(membership, Action.EDIT_MENU),
         **_sold_out_context(menu, sold_out_page),
-        **_results_context(menu, query, section, page),
+        **_results_context(menu, query, section, page, options),
     }
 
 
@@ -263,7 +281,8 @@ def snooze_list(request: AuthedHttpRequest, store_id) -> HttpResponse:
     store = access.store_get_for_user(request, store_id, Action.SNOOZE)
     menu = SnoozeMenu(store, SnoozeClock.for_store(store))
     query, section_id, page = _search_params(request.GET)
-    section = menu.section_get(section_id) if section_id else None
+    options = section_id == OPTIONS
+    section = menu.section_get(section_id) if section_id and not options else None
     template = "catalogs/store_menu/snooze.html"
     sold_out_page = request.GET.get("soldout_page", "1")[:6]
     if request.htmx and request.htmx.target == "soldout":
@@ -276,12 +295,19 @@ def snooze_list(request: AuthedHttpRequest, store_id) -> HttpResponse:
             "clock": menu.clock,
             "query": query,
             "section": section,
+            "options": options,
             "can_edit": access.can(membership, Action.EDIT_MENU),
-            **_results_context(menu, query, section, page),
+            **_results_context(menu, query, section, page, options),
         }
         return render(request, template + "#results", context)
     context = _page_context(
-        request, menu, query=query, section=section, page=page, sold_out_page=sold_out_page
+        request,
+        menu,
+        query=query,
+        section=section,
+        page=page,
+        sold_out_page=sold_out_page,
+        options=options,
     )
     return render(request, template, context)
 
@@ -300,8 +326,36 @@ def snooze_section(request: AuthedHttpRequest, store_id, section_id) -> HttpResp
         url = reverse("snoozes:list", kwargs={"store_id": store.public_id})
         return redirect(url + "?" + urlencode({"section": str(section.public_id)}))
     items = snooze_items_search(store=store, section_ids=menu.section_ids, section_id=section.pk)
+    more_url = reverse(
+        "snoozes:section", kwargs={"store_id": store.public_id, "section_id": section.public_id}
+    )
+    return _section_rows(request, menu, items, more_url, section=section)
+
+
+@login_required
+@require_GET
+def snooze_section_options(request: AuthedHttpRequest, store_id) -> HttpResponse:
+    """The modifier options in no section, like a section: a page at a time, by name."""
+    store = access.store_get_for_user(request, store_id, Action.SNOOZE)
+    menu = SnoozeMenu(store, SnoozeClock.for_store(store))
+    if not request.htmx:
+        url = reverse("snoozes:list", kwargs={"store_id": store.public_id})
+        return redirect(url + "?" + urlencode({"section": OPTIONS}))
+    items = snooze_options(store=store, section_ids=menu.section_ids)
+    more_url = reverse("snoozes:options", kwargs={"store_id": store.public_id})
+    return _section_rows(request, menu, items, more_url, section=None)
+
+
+def _section_rows(request, menu: SnoozeMenu, items, more_url: str, section) -> HttpResponse:
     page, rows = menu.page(items, request.GET.get("page", "1")[:6], SECTION_ITEMS_PER_PAGE)
-    context = {"store": store, "clock": menu.clock, "section": section, "page": page, "rows": rows}
+    context = {
+        "store": menu.store,
+        "clock": menu.clock,
+        "section": section,
+        "page": page,
+        "rows": rows,
+        "more_url": more_url,
+    }
     return render(request, "catalogs/store_menu/snooze.html#section-rows", context)
 
 

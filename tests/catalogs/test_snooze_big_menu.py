@@ -126,7 +126,7 @@ def _urls(store, sections, products):
 # The queries each part takes, pinned: session, user, membership, store; the store's clock
 # (opening hours); its sections; then only what the part shows.
 PINNED_QUERIES = {
-    "page": 14,
+    "page": 15,
     "search": 10,
     "search page 2": 10,
     "search one section": 10,
@@ -170,7 +170,8 @@ def test_sold_out_items_come_first_then_the_search_then_the_sections(owner_clien
     assert f'id="item-{products[6].public_id}"' not in body  # in a closed section
     assert "5 sold out" in body
     assert f"{SMALL + 3} items on the menu" in body  # products and their options
-    assert body.count('class="snooze-section"') == SECTIONS
+    assert body.count('class="snooze-section"') == SECTIONS + 1  # and the modifier options
+    assert "3 options" in body
     assert "110 items" in body and "2 sold out" in body  # Section 1 holds items 1 and 4
 
 
@@ -264,8 +265,30 @@ def test_a_store_selling_one_menu_lists_only_that_menus_sections(owner_client, o
         headers={"HX-Request": "true"},
     )
 
-    assert page.count('class="snooze-section"') == SECTIONS
+    assert page.count('class="snooze-section"') == SECTIONS + 1
     assert f"{30 + 3} items on the menu" in page
     assert f'id="item-{other_products[0].public_id}"' not in search
     assert "1 item matching" in search
     assert foreign.status_code == 404
+
+
+def test_modifier_options_open_like_a_section_and_can_be_searched(owner_client, menus):
+    store, _sections, products, options = menus["small"]
+    ItemSnooze.objects.create(store=store, item=options[1])
+    list_url = reverse("snoozes:list", kwargs={"store_id": store.public_id})
+    url = reverse("snoozes:options", kwargs={"store_id": store.public_id})
+
+    page = owner_client.get(list_url).content.decode()
+    opened = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    searched = owner_client.get(list_url, {"q": "size 2", "section": "options"}).content.decode()
+    plain = owner_client.get(url)
+
+    options_entry = page[page.index('id="section-options"') :]
+    assert "3 options" in options_entry and "1 sold out" in options_entry
+    assert [opened.index(f'id="item-{option.public_id}"') for option in options] == sorted(
+        opened.index(f'id="item-{option.public_id}"') for option in options
+    )
+    assert f'id="item-{products[0].public_id}"' not in opened
+    assert "1 item matching “size 2” among the modifier options" in searched
+    assert f'id="item-{options[2].public_id}"' in searched
+    assert plain["Location"] == f"{list_url}?section=options"
