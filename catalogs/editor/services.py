@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Sum, Value
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
@@ -451,13 +451,18 @@ def prices_bulk_plan(
     items = items_filtered(merchant=merchant, item_filter=item_filter)
     new = price_change_expression(change=change, value=value, digits=digits)
     priced = items.annotate(new_price=new)
-    totals = items.order_by().aggregate(
-        count=Count("id"), total=Sum("price"), latest=Max("updated_at")
+    # One pass over the items for every count.
+    totals = priced.order_by().aggregate(
+        count=Count("id"),
+        total=Sum("price"),
+        latest=Max("updated_at"),
+        changing=Count("id", filter=~Q(new_price=F("price"))),
+        below=Count("id", filter=Q(new_price__lt=0)),
+        high=Count("id", filter=Q(new_price__gt=MAX_PRICE_MINOR)),
     )
-    changing = priced.exclude(new_price=F("price")).order_by().count()
+    changing, below_count, high_count = totals["changing"], totals["below"], totals["high"]
     below = priced.filter(new_price__lt=0)
     high = priced.filter(new_price__gt=MAX_PRICE_MINOR)
-    below_count, high_count = below.order_by().count(), high.order_by().count()
     text = (
         f"{merchant.pk}|{totals['count']}|{totals['total']}|{totals['latest']}|"
         f"{change}|{value.normalize()}|{_filter_key(item_filter)}"

@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 
 from catalogs.editor.views.common import TEMPLATES, editor_required, wants_partial
 from catalogs.models import Item, Section
@@ -160,8 +161,12 @@ def overview_context(request: EditorHttpRequest) -> dict:
             store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
         ]
         tree_catalog.problems = problems.get(str(catalog.public_id), [])
+    # One reverse() for every section's link (a big menu has hundreds of sections).
+    marker = str(uuid.UUID(int=0))
+    edit_url = reverse("menu:section-edit", args=[marker])
     for section in sections:
         row = cast(Any, section)
+        row.edit_url = edit_url.replace(marker, str(section.public_id))
         row.item_count, row.sold_out_count = counts.get(section.pk, (0, 0))
         row.problems = problems.get(str(section.public_id), [])
 
@@ -184,6 +189,11 @@ def overview_context(request: EditorHttpRequest) -> dict:
             else ""
         ),
         "searching": searching,
+        "urls": {
+            "overview": reverse("menu:overview"),
+            "bulk_price": reverse("menu:bulk-price"),
+            "item_create": reverse("menu:item-create"),
+        },
         "list_id": RESULTS_LIST,
         "groups": groups_page(request, merchant=merchant, problems=problems),
     }
