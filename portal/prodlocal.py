@@ -28,9 +28,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +115,9 @@ class ProdStack:
     def __post_init__(self) -> None:
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: list = []
+        # What the supervisor restarted after it exited, by process name.
+        self.restarts: Counter[str] = Counter()
+        self._stopping = threading.Event()
         self.secrets = load_or_create_secrets()
         self.sandbox_secret_key = secrets.token_urlsafe(50)
         if self.run_dir is None:
@@ -223,6 +228,7 @@ class ProdStack:
             raise
 
     def stop(self) -> None:
+        self._stopping.set()
         for name in reversed(list(self.processes)):
             if name in ("redis", "s3"):
                 continue
@@ -499,6 +505,42 @@ class ProdStack:
             self.env(),
         )
 
+    # Supervision ------------------------------------------------------------------------------
+
+    def supervise(self) -> list[str]:
+        """Start again every portal or sandbox process that exited, as systemd's
+        `Restart=always` or an orchestrator would in production. Returns their names.
+
+        Needed, not only polite: a Celery worker exits (kombu 5.7, "Unrecoverable error:
+        AttributeError ... 'hostname'") when the broker connection drops while it holds an
+        unacknowledged message, e.g. a retry waiting for its countdown during a Redis restart.
+        """
+        restarted = []
+        for name, process in list(self.processes.items()):
+            if name in ("redis", "s3") or process.poll() is None or self._stopping.is_set():
+                continue
+            self._say(f"{name} exited with {process.returncode}: starting it again")
+            if name == "web":
+                self._start_web()
+            elif name == "sandbox":
+                self._start_sandbox()
+            elif name == "beat":
+                self._start_beat()
+            else:
+                self._start_worker(int(name.removeprefix("worker")))
+            restarted.append(name)
+        self.restarts.update(restarted)
+        return restarted
+
+    def start_supervisor(self, interval: float = 1.0) -> threading.Thread:
+        def loop() -> None:
+            while not self._stopping.wait(interval):
+                self.supervise()
+
+        thread = threading.Thread(target=loop, name="prodlocal-supervisor", daemon=True)
+        thread.start()
+        return thread
+
     def wait_ready(self, timeout: float = 90) -> dict:
         """Until /readyz answers 200; returns its checks."""
         deadline = time.monotonic() + timeout
@@ -649,10 +691,11 @@ def main(argv: list[str]) -> int:
             flush=True,
         )
         while True:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    print(f"prod-local: {name} exited with {process.returncode}", file=sys.stderr)
+            for name in ("redis", "s3"):
+                if stack.processes[name].poll() is not None:
+                    print(f"prod-local: {name} exited", file=sys.stderr)
                     return 1
+            stack.supervise()
             time.sleep(1)
     except KeyboardInterrupt:
         return 0

@@ -245,11 +245,16 @@ class Chaos:
         random.shuffle(plan)
         for kind in plan:
             time.sleep(random.uniform(0.5, 1.5) * interval)
-            try:
-                if self.inject(kind):
-                    self.injected[kind] += 1
-            except Exception as exc:  # a fault that could not be injected is reported
-                self.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+            # A process that is being started again has no children to kill yet: try again.
+            for _ in range(20):
+                try:
+                    if self.inject(kind):
+                        self.injected[kind] += 1
+                        break
+                except Exception as exc:  # a fault that could not be injected is reported
+                    self.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+                    break
+                time.sleep(0.5)
 
     def inject(self, kind: str) -> bool:
         stack = self.stack

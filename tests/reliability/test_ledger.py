@@ -73,6 +73,8 @@ def stack():
         ports=Ports(PORT_BASE), extra_env=STACK_ENV, sandbox_env=SANDBOX_ENV, quiet=True
     )
     prod.start()
+    # Production runs every process under a supervisor (systemd, an orchestrator): so here.
+    prod.start_supervisor()
     try:
         yield prod
     finally:
@@ -137,13 +139,14 @@ def test_no_order_or_status_is_lost_or_duplicated_under_faults(stack):
         f"statuses missing={ledger.statuses_missing} out of order={ledger.statuses_out_of_order} "
         f"applied twice={ledger.statuses_applied_twice} open={ledger.open_messages}; "
         f"settled in {settle_seconds:.0f}s"
+        f"\nrestarted by the supervisor: {dict(stack.restarts) or 'nothing'}"
     )
     for problem in ledger.problems[:20]:
         print("  ", problem)
     for error in chaos.errors[:10]:
         print("   fault not injected:", error)
 
-    assert sum(chaos.injected.values()) >= FAULTS * 0.95, chaos.errors
+    assert sum(chaos.injected.values()) >= FAULTS, chaos.errors
     assert not driver.refused, driver.refused[:3]
     assert len(driver.placed) == len(bodies)
     assert (ledger.duplicates, ledger.lost, ledger.unknown) == (0, 0, 0)
