@@ -49,7 +49,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     failed = [name for name, result in checks.items() if result != "ok"]
     if failed:
         logger.warning("not ready: %s", ", ".join(f"{n} ({checks[n]})" for n in failed))
-    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=200 if ready else 503)
