@@ -270,22 +270,29 @@ def _item_rows(merchant: Merchant):
 def _items_data(
     rows: Sequence[tuple], *, merchant: Merchant, money: MenuMoney, request
 ) -> list[dict]:
-    """Items in the ItemOutput shape from `_item_rows` rows: three queries for any number."""
+    """Items in the ItemOutput shape from `_item_rows` rows: three queries for any number.
+
+    Links to another merchant's section or group (which the models refuse) are left out in
+    Python: filtering on the joined merchant in SQL makes SQLite walk every section or group
+    of the merchant against the page's item ids, which grows with the menu.
+    """
     pks = [row[0] for row in rows]
     sections_of: dict[int, list] = defaultdict(list)
-    for item_pk, section_id in (
-        SectionItem.objects.filter(item_id__in=pks, section__merchant=merchant)
+    for item_pk, section_id, owner in (
+        SectionItem.objects.filter(item_id__in=pks)
         .order_by("section__position", "section_id")
-        .values_list("item_id", "section__public_id")
+        .values_list("item_id", "section__public_id", "section__merchant_id")
     ):
-        sections_of[item_pk].append(section_id)
+        if owner == merchant.pk:
+            sections_of[item_pk].append(section_id)
     groups_of: dict[int, list] = defaultdict(list)
-    for item_pk, group_id in (
-        ItemModifierGroup.objects.filter(item_id__in=pks, group__merchant=merchant)
+    for item_pk, group_id, owner in (
+        ItemModifierGroup.objects.filter(item_id__in=pks)
         .order_by("position", "id")
-        .values_list("item_id", "group__public_id")
+        .values_list("item_id", "group__public_id", "group__merchant_id")
     ):
-        groups_of[item_pk].append(group_id)
+        if owner == merchant.pk:
+            groups_of[item_pk].append(group_id)
     snoozes_of: dict[int, list] = defaultdict(list)
     snoozes = ItemSnooze.objects.filter(item_id__in=pks).active(timezone.now())
     for item_pk, store_id, item_id, until, created_at in snoozes.order_by(
@@ -385,14 +392,13 @@ def _catalogs_data(merchant: Merchant) -> list[dict]:
 def _groups_data(rows: Sequence[tuple], *, merchant: Merchant) -> list[dict]:
     """Modifier groups in the ModifierGroupOutput shape, with their options: one query."""
     options_of: dict[int, list[str]] = defaultdict(list)
-    for group_pk, item_id in (
-        ModifierOption.objects.filter(
-            group_id__in=[row[0] for row in rows], item__merchant=merchant
-        )
+    for group_pk, item_id, owner in (
+        ModifierOption.objects.filter(group_id__in=[row[0] for row in rows])
         .order_by("position", "id")
-        .values_list("group_id", _raw_uuid("item__public_id"))
+        .values_list("group_id", _raw_uuid("item__public_id"), "item__merchant_id")
     ):
-        options_of[group_pk].append(uuid_text(item_id))
+        if owner == merchant.pk:  # in Python, as in `_items_data`
+            options_of[group_pk].append(uuid_text(item_id))
     return [
         {
             "public_id": uuid_text(public_id),
