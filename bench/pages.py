@@ -43,7 +43,14 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from unittest import mock
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from catalogs.models import CatalogVersion, Section
+    from stores.models import Merchant, Store
 
 SIZES = (100, 1_000, 5_000, 20_000)
 ORDERS = 10_000
@@ -86,13 +93,13 @@ class Setup:
     """One merchant's world at one menu size."""
 
     items: int
-    merchant: object
-    store: object
-    user: object
-    section: object
+    merchant: Merchant
+    store: Store
+    user: User
+    section: Section
     search: str
-    old_version: object
-    new_version: object
+    old_version: CatalogVersion
+    new_version: CatalogVersion
     orders: int = 0
 
 
@@ -135,6 +142,7 @@ def setup_create(*, items: int) -> Setup:
     versions = CatalogVersion.objects.filter(store=store).order_by("published_at", "id")
     old, new = versions.first(), versions.last()
     section = Section.objects.filter(merchant=merchant).order_by("position", "id").first()
+    assert old is not None and new is not None and section is not None
     # A search that matches a handful of items at any size: "Item 0004" (10 items from 1,000).
     search = "Item 0004" if items >= 1_000 else "Item 0000"
     return Setup(items, merchant, store, user, section, search, old, new)
@@ -186,7 +194,7 @@ def orders_seed(*, setup: Setup, count: int, open_orders: int = 24) -> int:
             partner_order_id = f"{prefix}-{number}"
             gett_order_id = f"bench-{uuid.uuid4()}"
             state, status = "completed", "ready"
-            fields = {"confirmed_at": placed + timedelta(minutes=1)}
+            fields: dict[str, Any] = {"confirmed_at": placed + timedelta(minutes=1)}
             if age <= open_orders:
                 state, status, fields = "open", open_steps[age % len(open_steps)], {}
             elif n % 10 == 0:
@@ -267,11 +275,11 @@ def orders_seed(*, setup: Setup, count: int, open_orders: int = 24) -> int:
         events = []
         for order in orders:
             events.append(OrderEvent(order=order, kind="placed", at=order.placed_at, actor="Gett"))
-            if order.state == "completed":
+            if order.state == "completed" and order.completed_at:
                 events.append(
                     OrderEvent(order=order, kind="completed", at=order.completed_at, actor="API")
                 )
-            elif order.state == "cancelled":
+            elif order.state == "cancelled" and order.cancelled_at:
                 events.append(
                     OrderEvent(
                         order=order,
@@ -302,6 +310,13 @@ def _reverse(name: str, **kwargs) -> str | None:
         return None
 
 
+def _url(name: str, **kwargs) -> str:
+    """The URL of `name`, which every version of the portal has."""
+    from django.urls import reverse
+
+    return reverse(name, kwargs=kwargs)
+
+
 def _query(url: str, **params) -> str:
     from urllib.parse import urlencode
 
@@ -315,18 +330,22 @@ def menu_cases(setup: Setup) -> list[Case]:
 
     store_id, section_id = setup.store.public_id, setup.section.public_id
     last_page = max(1, math.ceil(Item.objects.filter(merchant=setup.merchant).count() / 50))
-    editor = _reverse("menu:overview")
-    snooze = _reverse("snoozes:list", store_id=store_id)
+    editor = _url("menu:overview")
+    snooze = _url("snoozes:list", store_id=store_id)
     cases = [
         Case("menu editor", editor),
         Case("menu editor: search", _query(editor, q=setup.search)),
+        Case(
+            "menu editor: search (htmx)",
+            _query(editor, q=setup.search),
+            {**HTMX, "HTTP_HX_TARGET": "menu-body"},
+        ),
         Case("menu editor: a section", _query(editor, section=section_id)),
-    ]
-    for name in ("menu:section-items", "menu:items", "menu:item-list"):
-        if url := _reverse(name, public_id=section_id) or _reverse(name):
-            cases.append(Case(f"menu editor: fragment ({name})", url, HTMX))
-            break
-    cases += [
+        Case(
+            "menu editor: a section (htmx)",
+            _query(editor, section=section_id),
+            {**HTMX, "HTTP_HX_TARGET": f"items-{section_id}"},
+        ),
         Case("sold-out page", snooze),
         Case("sold-out page: search", _query(snooze, q=setup.search)),
         Case(
@@ -335,9 +354,16 @@ def menu_cases(setup: Setup) -> list[Case]:
             {**HTMX, "HTTP_HX_TARGET": "snooze-results"},
         ),
     ]
+    # The sections' items load on demand (a URL of its own since the search-first rewrite).
     if url := _reverse("snoozes:section", store_id=store_id, section_id=section_id):
-        cases.append(Case("sold-out page: a section (htmx)", url, HTMX))
-    diff = _reverse(
+        cases.append(
+            Case(
+                "sold-out page: a section (htmx)",
+                url,
+                {**HTMX, "HTTP_HX_TARGET": f"rows-{section_id}"},
+            )
+        )
+    diff = _url(
         "publishing:version-diff",
         store_id=store_id,
         old_id=setup.old_version.catalog_set_id,
@@ -361,15 +387,15 @@ def order_cases(setup: Setup) -> list[Case]:
     order = Order.objects.filter(store=setup.store).order_by("-placed_at").first()
     found = Order.objects.filter(store=setup.store).order_by("placed_at").first()  # the oldest
     assert order is not None and found is not None  # seeded first
-    history = _reverse("orders-history:list")
+    history = _url("orders-history:list")
     return [
-        Case("order board", _reverse("orders:board", store_id=store_id)),
+        Case("order board", _url("orders:board", store_id=store_id)),
         Case("order history", history),
         Case("order history: search", _query(history, q=found.partner_order_id)),
         Case("order history: page 40", _query(history, page=40)),
-        Case("order", _reverse("orders:detail", store_id=store_id, order_id=order.public_id)),
-        Case("dashboard", _reverse("stores:dashboard")),
-        Case("store page", _reverse("stores:detail", public_id=store_id)),
+        Case("order", _url("orders:detail", store_id=store_id, order_id=order.public_id)),
+        Case("dashboard", _url("stores:dashboard")),
+        Case("store page", _url("stores:detail", public_id=store_id)),
         Case("API order list", "/api/v1/orders/"),
     ]
 

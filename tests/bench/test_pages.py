@@ -16,12 +16,17 @@ ROOT = Path(__file__).resolve().parents[2]
 MENU_PAGES = {
     "menu editor",
     "menu editor: search",
+    "menu editor: search (htmx)",
     "menu editor: a section",
+    "menu editor: a section (htmx)",
     "sold-out page",
+    "sold-out page: search (htmx)",
+    "sold-out page: a section (htmx)",
     "sold-out page: search",
     "versions diff",
     "API item list",
     "API item list: search",
+    "API item list: last page",
     "API full export",
 }
 ORDER_PAGES = [
