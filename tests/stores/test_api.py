@@ -431,7 +431,13 @@ def test_pause_with_huge_body_is_413_json_not_500(store, api, settings, body, co
     assert store.status == Store.Status.ONLINE
 
 
-def test_pause_errors_render_in_the_browsable_api_too(owner, store):
+def test_pause_errors_render_in_the_browsable_api_too(owner, store, monkeypatch):
+    # The browsable API is on in development only (production renders JSON alone).
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+    from stores.api import StorePauseApi
+
+    monkeypatch.setattr(StorePauseApi, "renderer_classes", [JSONRenderer, BrowsableAPIRenderer])
     client = APIClient()
     client.force_login(owner.user)
 
