@@ -16,8 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q, Sum, Value
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalogs.models import (
@@ -396,9 +397,11 @@ def price_change_expression(*, change: str, value: Decimal, digits: int) -> Comb
     if change not in PRICE_CHANGES:
         raise ValueError(f"Unknown price change {change!r}.")
     sign = 1 if change.startswith("increase") else -1
+    # 64-bit arithmetic: prices are 32-bit columns on PostgreSQL, price * numerator is not.
+    price = Cast(F("price"), BigIntegerField())
     if not change.endswith("_percent"):
         amount = int(value.scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        return ExpressionWrapper(F("price") + Value(sign * amount), output_field=IntegerField())
+        return ExpressionWrapper(price + Value(sign * amount), output_field=BigIntegerField())
     # price * (100 + sign * value) / 100 with value = n / 10**k: price * numerator / denominator.
     exponent = value.normalize().as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
@@ -408,10 +411,10 @@ def price_change_expression(*, change: str, value: Decimal, digits: int) -> Comb
     half = denominator // 2
     # Integer division truncates toward zero in SQL: round the magnitude, then put the sign back.
     if numerator >= 0:
-        rounded = (F("price") * Value(numerator) + Value(half)) / Value(denominator)
+        rounded = (price * Value(numerator) + Value(half)) / Value(denominator)
     else:
-        rounded = -((F("price") * Value(-numerator) + Value(half)) / Value(denominator))
-    return ExpressionWrapper(rounded, output_field=IntegerField())
+        rounded = -((price * Value(-numerator) + Value(half)) / Value(denominator))
+    return ExpressionWrapper(rounded, output_field=BigIntegerField())
 
 
 @dataclass
