@@ -203,6 +203,9 @@ class ProdStack:
             "GETT_API_KEY": self.secrets["GETT_API_KEY"],
             "GETT_SANDBOX_API_KEYS": self.secrets["GETT_API_KEY"],
             "GETT_WEBHOOK_SECRETS": self.secrets["GETT_WEBHOOK_SECRETS"],
+            # No sandbox worker: an onboarding step or catalog pull is taken by the next poll
+            # once this overdue (the sandbox's own catch-up for lost tasks).
+            "GETT_SANDBOX_STALE_SECONDS": "5",
             "PYTHONUNBUFFERED": "1",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
