@@ -111,6 +111,7 @@ class ProdStack:
     sandbox_env: dict[str, str] = field(default_factory=dict)
     run_dir: Path | None = None
     quiet: bool = False
+    env_file: Path = ENV_FILE
 
     def __post_init__(self) -> None:
         self.processes: dict[str, subprocess.Popen] = {}
@@ -118,7 +119,7 @@ class ProdStack:
         # What the supervisor restarted after it exited, by process name.
         self.restarts: Counter[str] = Counter()
         self._stopping = threading.Event()
-        self.secrets = load_or_create_secrets()
+        self.secrets = load_or_create_secrets(self.env_file)
         self.sandbox_secret_key = secrets.token_urlsafe(50)
         if self.run_dir is None:
             self.run_dir = Path(tempfile.mkdtemp(prefix=f"chaos-{self.ports.base}-", dir="/tmp"))
