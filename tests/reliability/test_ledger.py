@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 
+import httpx
 import pytest
 
 from portal.prodlocal import Ports, ProdStack, pg_available
@@ -80,6 +82,34 @@ def stack():
     finally:
         prod.stop()
         print(f"\nlogs: {prod.run_dir}")
+
+
+def _readyz(stack: ProdStack) -> tuple[int, dict]:
+    reply = httpx.get(f"{stack.url}/readyz", timeout=10)
+    return reply.status_code, reply.json()
+
+
+def test_readyz_names_what_is_down_and_healthz_stays_up(stack):
+    assert _readyz(stack)[0] == 200
+    stack._pg_ctl("stop", "-m", "fast")
+    try:
+        started = time.monotonic()
+        status, body = _readyz(stack)
+        assert time.monotonic() - started < 3
+        assert (status, body["failed"]) == (503, ["database"])
+        assert httpx.get(f"{stack.url}/healthz", timeout=5).text == "ok"
+    finally:
+        stack._pg_ctl("start")
+    redis = stack.processes["redis"]
+    redis.send_signal(signal.SIGSTOP)  # hangs rather than refuses: the timeout must hold
+    try:
+        started = time.monotonic()
+        status, body = _readyz(stack)
+        assert time.monotonic() - started < 3
+        assert (status, body["failed"]) == (503, ["redis"])
+    finally:
+        redis.send_signal(signal.SIGCONT)
+    stack.wait_ready(timeout=30)
 
 
 def test_no_order_or_status_is_lost_or_duplicated_under_faults(stack):
