@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -66,7 +67,7 @@ SANDBOX_ENV = {
 
 
 @pytest.fixture(scope="module")
-def stack():
+def stack(request):
     if not pg_available():
         if os.environ.get("CI"):
             pytest.fail("the reliability tests need PostgreSQL and redis-server; CI installs them")
@@ -81,7 +82,10 @@ def stack():
         yield prod
     finally:
         prod.stop()
-        print(f"\nlogs: {prod.run_dir}")
+        if request.session.testsfailed:
+            print(f"\nlogs: {prod.run_dir}")
+        elif prod.run_dir is not None:
+            shutil.rmtree(prod.run_dir, ignore_errors=True)
 
 
 def _readyz(stack: ProdStack) -> tuple[int, dict]:
