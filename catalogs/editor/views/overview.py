@@ -161,12 +161,19 @@ def overview_context(request: EditorHttpRequest) -> dict:
             store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
         ]
         tree_catalog.problems = problems.get(str(catalog.public_id), [])
-    # One reverse() for every section's link (a big menu has hundreds of sections).
+    # Each section's links made here once (a big menu has hundreds of sections: reverse() and
+    # template lookups per link add up).
     marker = str(uuid.UUID(int=0))
     edit_url = reverse("menu:section-edit", args=[marker])
+    list_url, prices_url = reverse("menu:overview"), reverse("menu:bulk-price")
+    new_item_url = reverse("menu:item-create")
     for section in sections:
         row = cast(Any, section)
-        row.edit_url = edit_url.replace(marker, str(section.public_id))
+        row.key = key = str(section.public_id)
+        row.edit_url = edit_url.replace(marker, key)
+        row.list_url = f"{list_url}?section={key}"
+        row.prices_url = f"{prices_url}?section={key}"
+        row.new_item_url = f"{new_item_url}?section={key}"
         row.item_count, row.sold_out_count = counts.get(section.pk, (0, 0))
         row.problems = problems.get(str(section.public_id), [])
 
@@ -189,11 +196,6 @@ def overview_context(request: EditorHttpRequest) -> dict:
             else ""
         ),
         "searching": searching,
-        "urls": {
-            "overview": reverse("menu:overview"),
-            "bulk_price": reverse("menu:bulk-price"),
-            "item_create": reverse("menu:item-create"),
-        },
         "list_id": RESULTS_LIST,
         "groups": groups_page(request, merchant=merchant, problems=problems),
     }
