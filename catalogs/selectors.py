@@ -1048,10 +1048,6 @@ def menu_rows_for_pricing(*, store: Store, now: datetime) -> MenuRows:
 # any menu) with their counts, one page of items at a time, and the items sold out now. A fixed
 # number of queries, and rows bounded by the page size, whatever the size of the menu.
 
-# Options of options of options: nesting deeper than this is not listed (never seen in menus).
-SNOOZE_OPTION_DEPTH = 3
-
-
 @dataclass(frozen=True)
 class SnoozeSection:
     """A section the store sells from, as the sold-out page shows it."""
@@ -1112,16 +1108,19 @@ def snooze_sections_get(*, store: Store) -> list[SnoozeSection]:
 
 
 def snooze_items(*, store: Store, section_ids: list[int]) -> QuerySet[Item]:
-    """The items `store` sells: those in `section_ids` (its sections) and the modifier options
-    they offer, nested up to `SNOOZE_OPTION_DEPTH` levels. One query when evaluated."""
+    """The items `store` sells: those in `section_ids` (its sections), and the options of every
+    modifier group of the merchant that some item offers (nested options included). Options
+    are not narrowed to the store's own catalogs: following groups item by item costs three
+    times as much on a big menu, and snoozing an option the store does not offer is harmless.
+    One query when evaluated."""
     products = SectionItem.objects.filter(section_id__in=section_ids).values("item_id")
-    reach = Q(pk__in=products)
-    level: QuerySet[Any, Any] = products
-    for _ in range(SNOOZE_OPTION_DEPTH):
-        groups = ItemModifierGroup.objects.filter(item_id__in=level).values("group_id")
-        level = ModifierOption.objects.filter(group_id__in=groups).values("item_id")
-        reach |= Q(pk__in=level)
-    return Item.objects.filter(merchant_id=store.merchant_id).filter(reach)
+    offered = ModifierGroup.objects.filter(merchant_id=store.merchant_id).filter(
+        Exists(ItemModifierGroup.objects.filter(group_id=OuterRef("pk")))
+    )
+    options = ModifierOption.objects.filter(group__in=offered).values("item_id")
+    return Item.objects.filter(merchant_id=store.merchant_id).filter(
+        Q(pk__in=products) | Q(pk__in=options)
+    )
 
 
 def snooze_items_search(

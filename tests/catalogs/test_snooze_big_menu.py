@@ -169,9 +169,9 @@ def test_sold_out_items_come_first_then_the_search_then_the_sections(owner_clien
         assert sold_out < body.index(f'id="soldout-{product.public_id}"') < search
     assert f'id="item-{products[6].public_id}"' not in body  # in a closed section
     assert "5 sold out" in body
-    assert f"{SMALL + 3} items on the menu" in body  # products and their options
+    assert f"{SMALL + 6} items on the menu" in body  # products and the merchant's options
     assert body.count('class="snooze-section"') == SECTIONS + 1  # and the modifier options
-    assert "3 options" in body
+    assert "6 options" in body  # this menu's sizes and the other store's (options are shared)
     assert "110 items" in body and "2 sold out" in body  # Section 1 holds items 1 and 4
 
 
@@ -266,7 +266,8 @@ def test_a_store_selling_one_menu_lists_only_that_menus_sections(owner_client, o
     )
 
     assert page.count('class="snooze-section"') == SECTIONS + 1
-    assert f"{30 + 3} items on the menu" in page
+    # Its 30 products, and the options of every group some item offers (both menus' sizes).
+    assert f"{30 + 3 + 3} items on the menu" in page
     assert f'id="item-{other_products[0].public_id}"' not in search
     assert "1 item matching" in search
     assert foreign.status_code == 404
@@ -284,11 +285,11 @@ def test_modifier_options_open_like_a_section_and_can_be_searched(owner_client, 
     plain = owner_client.get(url)
 
     options_entry = page[page.index('id="section-options"') :]
-    assert "3 options" in options_entry and "1 sold out" in options_entry
+    assert "6 options" in options_entry and "1 sold out" in options_entry
     assert [opened.index(f'id="item-{option.public_id}"') for option in options] == sorted(
         opened.index(f'id="item-{option.public_id}"') for option in options
     )
     assert f'id="item-{products[0].public_id}"' not in opened
-    assert "1 item matching “size 2” among the modifier options" in searched
+    assert "2 items matching “size 2” among the modifier options" in searched
     assert f'id="item-{options[2].public_id}"' in searched
     assert plain["Location"] == f"{list_url}?section=options"
