@@ -18,6 +18,10 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -111,3 +115,19 @@ def world(db, client) -> Iterator[World]:
             other_store=str(other_store.public_id),
             other_order=str(other_order.public_id),
         )
+
+
+@pytest.fixture
+def app() -> Iterator[WSGIHandler]:
+    """The project's WSGI application, for schemathesis to call in process.
+
+    As Django's test client does, the handler must not close the database connection when a
+    request ends: the connection holds the test's transaction (on PostgreSQL it would be lost).
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

@@ -16,7 +16,6 @@ import uuid
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from schemathesis import checks
@@ -24,8 +23,6 @@ from schemathesis import checks
 from tests.fuzz.conftest import World, fuzz_settings
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
-
-APP = get_wsgi_application()
 
 
 def _merchant_api_schema() -> dict:
@@ -83,7 +80,7 @@ CHECKS = [
 
 @schema.parametrize()
 @fuzz_settings
-def test_merchant_api_never_answers_5xx_and_keeps_to_its_schema(case, world):
+def test_merchant_api_never_answers_5xx_and_keeps_to_its_schema(case, world, app):
     _aim(case, world)
-    response = case.call(app=APP, headers={"Authorization": f"Token {world.token}"})
+    response = case.call(app=app, headers={"Authorization": f"Token {world.token}"})
     case.validate_response(response, checks=CHECKS)
