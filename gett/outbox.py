@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from gett.client import GettClient, get_client
@@ -350,8 +350,19 @@ def sweep(*, now=None, limit: int = 500) -> int:
     reclaimed = list(stale.order_by("id").values_list("id", flat=True)[:limit])
     stale.filter(id__in=reclaimed).update(state=State.PENDING, claimed_at=None, next_attempt_at=now)
     lost_before = now - timedelta(seconds=settings.OUTBOX_LOST_AFTER_SECONDS)
+    # Only the head of each lane: a message behind an older open one (or, in a strict lane, a
+    # dead letter) is kicked when that one is done. Re-enqueueing it would do nothing, and a
+    # pile of them would fill the batch every run while a lost message elsewhere waits.
+    ahead = OutboundMessage.objects.filter(
+        key=OuterRef("key"), kind=OuterRef("kind"), id__lt=OuterRef("id")
+    ).filter(
+        Q(state__in=OutboundMessage.OPEN_STATES)
+        | Q(state=State.FAILED, kind__in=[name for name, kind in KINDS.items() if kind.strict])
+    )
     ids = reclaimed + list(
         OutboundMessage.objects.filter(state=State.PENDING, next_attempt_at__lt=lost_before)
+        .exclude(id__in=reclaimed)
+        .exclude(Exists(ahead))
         .order_by("id")
         .values_list("id", flat=True)[: limit - len(reclaimed)]
     )
