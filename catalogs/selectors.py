@@ -1070,6 +1070,7 @@ class SnoozeItemRow:
     snoozed: bool
     until: datetime | None
     section_id: int | None
+    group_name: str | None  # a modifier group it is an option of, for telling options apart
 
 
 def snooze_sections_get(*, store: Store) -> list[SnoozeSection]:
@@ -1173,6 +1174,7 @@ def snooze_item_rows_get(
     """The rows of these items (one page), in the order given: one query."""
     snooze = ItemSnooze.objects.filter(store=store, item_id=OuterRef("pk")).active(now)
     placed = SectionItem.objects.filter(item_id=OuterRef("pk"), section_id__in=section_ids)
+    option_of = ModifierOption.objects.filter(item_id=OuterRef("pk")).order_by("id")
     rows = {
         row["pk"]: SnoozeItemRow(**row)
         for row in Item.objects.filter(pk__in=item_ids)
@@ -1180,8 +1182,11 @@ def snooze_item_rows_get(
             snoozed=Exists(snooze),
             until=Subquery(snooze.values("until")[:1]),
             section_id=Subquery(placed.order_by("id").values("section_id")[:1]),
+            group_name=Subquery(option_of.values("group__name")[:1]),
         )
-        .values("pk", "public_id", "name", "price", "snoozed", "until", "section_id")
+        .values(
+            "pk", "public_id", "name", "price", "snoozed", "until", "section_id", "group_name"
+        )
     }
     return [rows[pk] for pk in item_ids if pk in rows]
 

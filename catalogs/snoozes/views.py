@@ -174,7 +174,7 @@ class SnoozeMenu:
             name=row.name,
             price=row.price,
             is_option=section is None,
-            place=section.path if section else "Modifier option",
+            place=section.path if section else _option_place(row.group_name),
             snoozed=row.snoozed,
             status=self.clock.status(row.until) if row.snoozed else "",
         )
@@ -187,6 +187,10 @@ class SnoozeMenu:
     @cached_property
     def item_count(self) -> int:
         return snooze_items(store=self.store, section_ids=self.section_ids).count()
+
+
+def _option_place(group_name: str | None) -> str:
+    return f"Option in {group_name}" if group_name else "Modifier option"
 
 
 # --- the parts of the page --------------------------------------------------------------------
@@ -343,10 +347,13 @@ def snooze_section_options(request: AuthedHttpRequest, store_id) -> HttpResponse
         return redirect(url + "?" + urlencode({"section": OPTIONS}))
     items = snooze_options(store=store, section_ids=menu.section_ids)
     more_url = reverse("snoozes:options", kwargs={"store_id": store.public_id})
-    return _section_rows(request, menu, items, more_url, section=None)
+    # Options share names ("Large"): each says which group it is in.
+    return _section_rows(request, menu, items, more_url, section=None, show_place=True)
 
 
-def _section_rows(request, menu: SnoozeMenu, items, more_url: str, section) -> HttpResponse:
+def _section_rows(
+    request, menu: SnoozeMenu, items, more_url: str, section, show_place: bool = False
+) -> HttpResponse:
     page, rows = menu.page(items, request.GET.get("page", "1")[:6], SECTION_ITEMS_PER_PAGE)
     context = {
         "store": menu.store,
@@ -355,6 +362,7 @@ def _section_rows(request, menu: SnoozeMenu, items, more_url: str, section) -> H
         "page": page,
         "rows": rows,
         "more_url": more_url,
+        "show_place": show_place,
     }
     return render(request, "catalogs/store_menu/snooze.html#section-rows", context)
 

@@ -335,7 +335,7 @@ def test_search_finds_modifier_options_and_says_where_items_are(owner_client, st
     assert f'id="item-{menu.bacon.public_id}"' in body
     assert f'id="item-{menu.bacon_style.public_id}"' not in body  # a group, not an item
     bacon = body[body.index(f'id="item-{menu.bacon.public_id}"') :]
-    assert "Modifier option" in bacon[: bacon.index("</li>")]
+    assert "Option in Toppings" in bacon[: bacon.index("</li>")]
     body = owner_client.get(_url("snoozes:list", store), {"q": "burger"}).content.decode()
     burger = body[body.index(f'id="item-{menu.burger.public_id}"') :]
     assert "Mains › Burgers" in burger[: burger.index("</li>")]
