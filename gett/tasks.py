@@ -1,6 +1,12 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from gett import outbox
+
+# The database went away (a restart, a failover): look again this soon. The row is the truth:
+# if the send got through but its outcome was not recorded, the row stays "sending" and the
+# sweep takes it over; otherwise the retry finds it pending and sends it.
+DATABASE_RETRY_SECONDS = 3
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -9,6 +15,8 @@ def outbox_deliver_task(self, message_id: int) -> None:
         outbox.deliver(message_id=message_id)
     except outbox.RetryLater as exc:
         raise self.retry(countdown=exc.countdown) from None
+    except (OperationalError, InterfaceError) as exc:
+        raise self.retry(countdown=DATABASE_RETRY_SECONDS, exc=exc) from exc
 
 
 @shared_task(name="gett.tasks.outbox_sweep")
