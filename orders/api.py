@@ -162,8 +162,9 @@ class OrderSerializer(serializers.ModelSerializer):
         order's context in turn: building a ModelSerializer's fields cost more than the rest of
         a page of 50 orders (and grew with the lines on it)."""
         if self._lines is None:
-            self._lines = OrderLineSerializer(context={})
-        self._lines.context.update(context)
+            self._lines_context: dict = {}
+            self._lines = OrderLineSerializer(context=self._lines_context)
+        self._lines_context.update(context)
         return self._lines
 
     _lines: OrderLineSerializer | None = None
