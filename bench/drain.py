@@ -187,9 +187,13 @@ def results(*, started_at: datetime, planned: int, gett_limit: int) -> dict:
     from gett.sandbox.models import SandboxCall
 
     states = dict(OutboundMessage.objects.values_list("state").annotate(n=Count("id")).order_by())
-    delivered_at = list(
-        OutboundMessage.objects.filter(state="delivered").values_list("delivered_at", flat=True)
-    )
+    delivered_at = [
+        at
+        for at in OutboundMessage.objects.filter(state="delivered").values_list(
+            "delivered_at", flat=True
+        )
+        if at is not None
+    ]
     writes = SandboxCall.objects.filter(created_at__gte=started_at).exclude(method="GET")
     write_times = list(writes.values_list("created_at", flat=True))
     last = max(delivered_at) if delivered_at else started_at
