@@ -291,6 +291,29 @@ def _diff_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> Catalog
     return diff
 
 
+def _diff_summary_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> dict:
+    """What the summary page shows, kept apart from the whole diff: a few kilobytes to read
+    back, however many changes there are."""
+    key = f"catalogs:diff-summary:{old.content_hash}:{new.content_hash}:{store.currency}"
+    summary = cache.get(key)
+    if not isinstance(summary, dict):
+        diff = _diff_get(store, old, new)
+        summary = {
+            "total": len(diff),
+            "summaries": [
+                (
+                    group,
+                    changes[:DIFF_PREVIEW_CHANGES],
+                    group.sections[:DIFF_PREVIEW_SECTIONS],
+                    max(0, len(group.sections) - DIFF_PREVIEW_SECTIONS),
+                )
+                for group, changes in diff.summaries()
+            ],
+        }
+        cache.set(key, summary, DIFF_CACHE_SECONDS)
+    return summary
+
+
 @login_required
 @require_GET
 def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpResponse:
@@ -301,24 +324,16 @@ def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpRe
     store = access.store_get_for_user(request, store_id)
     old = _get_version(store, old_id)
     new = old if new_id == old_id else _get_version(store, new_id)
+    slug = request.GET.get("group", "")[:50]
+    context: dict = {"store": store, "old": old, "new": new}
     try:
+        if not slug:
+            context.update(_diff_summary_get(store, old, new))
+            context["preview_changes"] = DIFF_PREVIEW_CHANGES
+            return render(request, "catalogs/store_menu/diff.html", context)
         diff = _diff_get(store, old, new)
     except CatalogStorageError:
         return _unavailable(request, store)
-    context: dict = {"store": store, "old": old, "new": new, "diff": diff}
-    slug = request.GET.get("group", "")[:50]
-    if not slug:
-        context["summaries"] = [
-            (
-                summary,
-                changes[:DIFF_PREVIEW_CHANGES],
-                summary.sections[:DIFF_PREVIEW_SECTIONS],
-                max(0, len(summary.sections) - DIFF_PREVIEW_SECTIONS),
-            )
-            for summary, changes in diff.summaries()
-        ]
-        context["preview_changes"] = DIFF_PREVIEW_CHANGES
-        return render(request, "catalogs/store_menu/diff.html", context)
     found = diff.group(slug)
     if found is None:
         raise Http404("No such group of changes.")
