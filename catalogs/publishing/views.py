@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import Protocol, cast
@@ -314,6 +315,28 @@ def _diff_summary_get(store: Store, old: CatalogVersion, new: CatalogVersion) ->
     return summary
 
 
+def _diff_group_get(
+    store: Store, old: CatalogVersion, new: CatalogVersion, slug: str, section: str
+) -> tuple[str, list[tuple[str, str]]] | None:
+    """One group's changes as (tag, text), only those in `section` if given; kept in the cache
+    as plain strings, quick to read back for every "Show more". None: no such group."""
+    key = f"catalogs:diff-group:{old.content_hash}:{new.content_hash}:{store.currency}:{slug}"
+    if section:
+        key += ":" + hashlib.sha256(section.encode()).hexdigest()[:16]
+    found = cache.get(key)
+    if found is None:
+        group = _diff_get(store, old, new).group(slug)
+        if group is None:
+            return None
+        heading, changes = group
+        found = (
+            heading,
+            [(c.tag, c.text) for c in changes if not section or c.section == section],
+        )
+        cache.set(key, found, DIFF_CACHE_SECONDS)
+    return found
+
+
 @login_required
 @require_GET
 def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpResponse:
@@ -331,16 +354,13 @@ def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpRe
             context.update(_diff_summary_get(store, old, new))
             context["preview_changes"] = DIFF_PREVIEW_CHANGES
             return render(request, "catalogs/store_menu/diff.html", context)
-        diff = _diff_get(store, old, new)
+        section = request.GET.get("section", "")[:500]
+        found = _diff_group_get(store, old, new, slug, section)
     except CatalogStorageError:
         return _unavailable(request, store)
-    found = diff.group(slug)
     if found is None:
         raise Http404("No such group of changes.")
     heading, changes = found
-    section = request.GET.get("section", "")[:500]
-    if section:
-        changes = [change for change in changes if change.section == section]
     page = Paginator(changes, DIFF_CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     query = {"group": slug, **({"section": section} if section else {})}
     context.update(
