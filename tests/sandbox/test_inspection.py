@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,7 @@ from gett.sandbox.models import (
     SandboxTestOrder,
     SandboxWebhookCall,
 )
+from tests.sandbox.conftest import NEW_YORK_LUNCHTIME
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +218,7 @@ def test_ingestion_page_lists_problems_with_json_paths(admin_client, store):
 # --- query counts ----------------------------------------------------------------------------
 
 
+@time_machine.travel(NEW_YORK_LUNCHTIME, tick=True)  # test orders need an open catalog
 def test_overview_query_count_does_not_grow_with_rows(admin_client, catalogset):
     populate(catalogset, 0, 1)
     few = query_count(admin_client, OVERVIEW)
