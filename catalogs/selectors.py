@@ -1048,6 +1048,7 @@ def menu_rows_for_pricing(*, store: Store, now: datetime) -> MenuRows:
 # any menu) with their counts, one page of items at a time, and the items sold out now. A fixed
 # number of queries, and rows bounded by the page size, whatever the size of the menu.
 
+
 @dataclass(frozen=True)
 class SnoozeSection:
     """A section the store sells from, as the sold-out page shows it."""
@@ -1184,9 +1185,7 @@ def snooze_item_rows_get(
             section_id=Subquery(placed.order_by("id").values("section_id")[:1]),
             group_name=Subquery(option_of.values("group__name")[:1]),
         )
-        .values(
-            "pk", "public_id", "name", "price", "snoozed", "until", "section_id", "group_name"
-        )
+        .values("pk", "public_id", "name", "price", "snoozed", "until", "section_id", "group_name")
     }
     return [rows[pk] for pk in item_ids if pk in rows]
 
