@@ -1,8 +1,9 @@
 """Reading menus. The whole menu is read one way, `menu_rows_get` (plain rows indexed by pk,
-a fixed number of queries): the editor's tree (`menu_tree_get`, `section_tree_get`), the API,
-the sold-out page, CSV, the CatalogSet builder and order pricing all index or walk those rows.
-The rest are small lookups of one object's lists. The editor's objects carry extra attributes
-for the templates (see `MenuTree`).
+a fixed number of queries): the API, CSV, the CatalogSet builder and order pricing all index or
+walk those rows, and the editor's outline (`section_tree_get`) its catalogs and sections. The
+editor and the sold-out page read big menus in bounded pieces (a page of items, counts in the
+database). The rest are small lookups of one object's lists. The editor's catalogs and sections
+carry extra attributes for the templates (see `TreeCatalog`, `TreeSection`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from time import monotonic as time_monotonic
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from django.core.cache import cache
 from django.db.models import (
@@ -49,9 +50,6 @@ from catalogs.models import (
 )
 from stores.models import Merchant, Store
 
-if TYPE_CHECKING:
-    from portal.money import MenuMoney
-
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENTITY_URLS = {
     "catalog": "menu:catalog-edit",
@@ -74,7 +72,8 @@ class Problem:
 
 
 class TreeCatalog(Protocol):
-    """What `section_tree_get` and `menu_tree_get` set on a Catalog for the pages."""
+    """What `section_tree_get` (`root_sections`, `problems`) and the editor's overview (the rest)
+    set on a Catalog for the pages."""
 
     root_sections: list[Section]
     problems: list[Problem]
@@ -83,33 +82,13 @@ class TreeCatalog(Protocol):
 
 
 class TreeSection(Protocol):
-    """What `section_tree_get` and `menu_tree_get` set on a Section for the pages."""
+    """What `section_tree_get` sets on a Section for the pages."""
 
     subsections: list[Section]
-    entries: list[Item]
     problems: list[Problem]
     path: str
     depth: int
     root_catalog: Catalog
-
-
-class TreeItem(Protocol):
-    """What `menu_tree_get` sets on an Item for the pages."""
-
-    places: list[Section]
-    group_list: list[ModifierGroup]
-    option_of: list[ModifierGroup]
-    problems: list[Problem]
-    price_display: str
-
-
-class TreeGroup(Protocol):
-    """What `menu_tree_get` sets on a ModifierGroup for the pages."""
-
-    option_list: list[Item]
-    used_on: list[Item]
-    problems: list[Problem]
-    rule: str
 
 
 @dataclass
@@ -119,39 +98,6 @@ class StorePublish:
     is_valid: bool | None
     problems: list[Problem]
     problem_count: int = 0
-
-
-@dataclass
-class MenuTree:
-    """A merchant's whole menu, read in a fixed number of queries, indexed for the pages.
-
-    Loaded objects carry extra attributes for the templates (names chosen not to clash with
-    the models' related managers): catalogs `root_sections`, `hours`, `selling_stores`;
-    sections `subsections`, `entries`, `path`, `depth`, `root_catalog`; items `places`,
-    `group_list`, `option_of`, `price_display`; groups `option_list`, `used_on`; and each
-    `problems`.
-    """
-
-    catalogs: list[Catalog]
-    sections: list[Section]  # depth first, in menu order
-    items: list[Item]  # by name
-    groups: list[ModifierGroup]
-    stores: list[Store]
-    publishing: list[StorePublish]
-    money: MenuMoney
-
-    @property
-    def unlisted(self) -> list[Item]:
-        return [item for item in self.items if not cast(TreeItem, item).places]
-
-    def search(self, query: str) -> list[Item]:
-        """Items whose name or description contains `query`, ignoring case (Unicode-aware)."""
-        needle = query.casefold()
-        return [
-            item
-            for item in self.items
-            if needle in item.name.casefold() or needle in item.description.casefold()
-        ]
 
 
 def model_from_row(model, **values):
@@ -192,7 +138,6 @@ def section_tree_get(
         catalog.problems = []
     for section in sections:
         section.subsections = []
-        section.entries = []
         section.problems = []
     for section in sections:
         if section.catalog_id in catalogs_by_pk:
@@ -223,141 +168,6 @@ def section_tree_get(
 
 def _texts(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"public_id": row["public_id"], "name": row["name"], "description": row["description"]}
-
-
-def menu_tree_get(*, merchant: Merchant, money: MenuMoney) -> MenuTree:
-    """The merchant's menu for the overview: an index over `menu_rows_get`, plus the stores
-    and their publish state (a fixed number of queries whatever its size)."""
-    rows = menu_rows_get(merchant_id=merchant.pk)
-    catalogs, sections = section_tree_get(merchant=merchant, rows=rows)
-    sections_by_pk = {section.pk: section for section in sections}
-    stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
-
-    chosen = store_catalog_ids_get(merchant_id=merchant.pk)
-    for catalog in catalogs:
-        tree_catalog = cast(TreeCatalog, catalog)
-        tree_catalog.hours = hours_summary(rows.windows.get(catalog.pk, ()))
-        tree_catalog.selling_stores = [
-            store for store in stores if not chosen[store.pk] or catalog.pk in chosen[store.pk]
-        ]
-
-    items_by_pk: dict[int, Item] = {}
-    for pk, (public_id, name, description, image, price) in rows.items.items():
-        item = model_from_row(
-            Item,
-            id=pk,
-            merchant_id=merchant.pk,
-            public_id=uuid.UUID(public_id),
-            name=name,
-            description=description,
-            image=image,
-            price=price,
-        )
-        item.places, item.group_list, item.option_of, item.problems = [], [], [], []
-        item.price_display = money.show(item.price)
-        items_by_pk[pk] = item
-    for section_id, item_ids in rows.section_items.items():
-        section = sections_by_pk.get(section_id)
-        if section is None:
-            continue
-        for item_id in item_ids:
-            item = items_by_pk.get(item_id)
-            if item is not None:
-                cast(TreeSection, section).entries.append(item)
-                cast(TreeItem, item).places.append(section)
-    menu_order = {section.pk: index for index, section in enumerate(sections)}
-    for item in items_by_pk.values():
-        places = cast(TreeItem, item).places
-        if len(places) > 1:
-            places.sort(key=lambda section: menu_order.get(section.pk, -1))
-
-    groups_by_pk: dict[int, ModifierGroup] = {}
-    for pk, (public_id, name, minimum, maximum) in rows.groups.items():
-        group = model_from_row(
-            ModifierGroup,
-            id=pk,
-            merchant_id=merchant.pk,
-            public_id=uuid.UUID(public_id),
-            name=name,
-            min_selections=minimum,
-            max_selections=maximum,
-        )
-        group.option_list, group.used_on, group.problems = [], [], []
-        group.rule = group_rule(group)
-        groups_by_pk[pk] = group
-    for item_id, group_ids in rows.item_groups.items():
-        item = items_by_pk.get(item_id)
-        for group_id in group_ids:
-            group = groups_by_pk.get(group_id)
-            if item is not None and group is not None:
-                cast(TreeItem, item).group_list.append(group)
-                cast(TreeGroup, group).used_on.append(item)
-    for group_id, item_ids in rows.options.items():
-        group = groups_by_pk.get(group_id)
-        for item_id in item_ids:
-            item = items_by_pk.get(item_id)
-            if group is not None and item is not None:
-                cast(TreeGroup, group).option_list.append(item)
-                cast(TreeItem, item).option_of.append(group)
-
-    entities = {
-        str(obj.public_id): (kind, obj)
-        for kind, objects in (
-            ("catalog", catalogs),
-            ("section", sections),
-            ("item", items_by_pk.values()),
-            ("modifierGroup", groups_by_pk.values()),
-        )
-        for obj in objects
-    }
-    publishing = _publishing(stores=stores, catalogs=catalogs, entities=entities)
-    return MenuTree(
-        catalogs=catalogs,
-        sections=sections,
-        items=list(items_by_pk.values()),
-        groups=list(groups_by_pk.values()),
-        stores=stores,
-        publishing=publishing,
-        money=money,
-    )
-
-
-def _publishing(*, stores: list[Store], catalogs: list[Catalog], entities: dict) -> list:
-    """Each store's last publish check; its problems also attached to the entities they name."""
-    states = {state.store_id: state for state in PublishState.objects.filter(store__in=stores)}
-    shown: dict[tuple, Problem] = {}  # one note per (entity, code, message) across stores
-    rows = []
-    for store in stores:
-        state = states.get(store.pk)
-        problems = []
-        for raw in (state.last_problems if state else None) or []:
-            if not isinstance(raw, dict):
-                continue
-            entity_id = raw.get("entityId")
-            problem = Problem(
-                message=str(raw.get("message") or raw.get("code") or "Unknown problem"),
-                code=str(raw.get("code") or ""),
-                entity_id=str(entity_id) if entity_id else None,
-                stores=[store.name],
-            )
-            problem.fix_url, problem.fix_label = _fix_link(problem, store, catalogs, entities)
-            problems.append(problem)
-            if problem.entity_id in entities:
-                key = (problem.entity_id, problem.code, problem.message)
-                if key in shown:
-                    shown[key].stores.append(store.name)
-                else:
-                    shown[key] = Problem(**{**problem.__dict__, "stores": [store.name]})
-                    entities[problem.entity_id][1].problems.append(shown[key])
-        rows.append(
-            StorePublish(
-                store=store,
-                checked_at=state.last_checked_at if state else None,
-                is_valid=state.is_valid if state else None,
-                problems=problems,
-            )
-        )
-    return rows
 
 
 def _fix_link(problem: Problem, store: Store, catalogs: list, entities: dict):
