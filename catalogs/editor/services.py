@@ -1,8 +1,7 @@
 """The editor's writes: several menu services in one transaction (an item with its sections
-and groups, a reorder, the stores that sell a catalog, a bulk price change).
-`price_after_change` is the pure price arithmetic behind the bulk change, for reuse;
-`price_change_expression` is the same arithmetic in SQL, for changes by filter
-(`prices_bulk_plan`, `prices_bulk_change_by_filter`), which never load the items.
+and groups, a reorder, the stores that sell a catalog), and the bulk price change by filter
+(`prices_bulk_plan` to preview it, `prices_bulk_change_by_filter` to apply it): its arithmetic
+is `price_change_expression`, in SQL, so neither ever loads the items.
 """
 
 from __future__ import annotations
@@ -338,62 +337,11 @@ def group_option_create(
 PRICE_CHANGES = ("increase_percent", "decrease_percent", "increase_amount", "decrease_amount")
 
 
-def price_after_change(*, price: int, change: str, value: Decimal, digits: int) -> int:
-    """`price` (minor units) after a change from `PRICE_CHANGES` by `value`.
-
-    `value` is a percentage (10 for 10 %) or an amount in major units with `digits` decimal
-    places. The result is rounded half up to the minor unit and may be negative.
-    """
-    if change not in PRICE_CHANGES:
-        raise ValueError(f"Unknown price change {change!r}.")
-    sign = 1 if change.startswith("increase") else -1
-    if change.endswith("_percent"):
-        factor = (Decimal(100) + sign * value) / Decimal(100)
-        return int((Decimal(price) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    amount = int(value.scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return price + sign * amount
-
-
-@transaction.atomic
-def prices_bulk_change(
-    *,
-    items: Iterable[Item],
-    change: str,
-    value: Decimal,
-    digits: int,
-    user: AbstractBaseUser | None = None,
-    trigger: str = Trigger.EDITOR,
-) -> list[Item]:
-    """Apply `price_after_change` to each item, all or none; returns the items that changed.
-
-    Refuses (PortalError, nothing changed) when any price would go below zero or above
-    `portal.money.MAX_PRICE_MINOR`. The publish debounce makes the whole change one publish per
-    store.
-    """
-    new_prices = [
-        (item, price_after_change(price=item.price, change=change, value=value, digits=digits))
-        for item in items
-    ]
-    below_zero = [item for item, new in new_prices if new < 0]
-    if below_zero:
-        names = ", ".join(item.name for item in below_zero)
-        raise PortalError(f"Prices cannot go below zero: {names}.")
-    too_high = [item for item, new in new_prices if new > MAX_PRICE_MINOR]
-    if too_high:
-        names = ", ".join(item.name for item in too_high[:10])
-        more = f" and {len(too_high) - 10} more" if len(too_high) > 10 else ""
-        raise PortalError(f"Prices cannot go above the highest price we accept: {names}{more}.")
-    changed = []
-    for item, new in new_prices:
-        if new != item.price:
-            item_price_set(item=item, price=new, user=user, trigger=trigger)
-            changed.append(item)
-    return changed
-
-
 def price_change_expression(*, change: str, value: Decimal, digits: int) -> Combinable:
-    """`price_after_change` as a database expression over `price`, exactly (integer arithmetic,
-    rounded half away from zero like `ROUND_HALF_UP`), so a change by filter is one UPDATE."""
+    """The new price, as a database expression over `price` (minor units), after a change from
+    `PRICE_CHANGES` by `value`: a percentage (10 for 10 %) or an amount in major units with
+    `digits` decimal places. Integer arithmetic, rounded half away from zero to the minor unit
+    (like `ROUND_HALF_UP`); the result may be negative. A change by filter is one UPDATE."""
     if change not in PRICE_CHANGES:
         raise ValueError(f"Unknown price change {change!r}.")
     sign = 1 if change.startswith("increase") else -1

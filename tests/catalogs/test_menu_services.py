@@ -9,9 +9,20 @@ from django.core.exceptions import ValidationError
 from catalogs import services
 from catalogs.editor import services as editor_services
 from catalogs.models import Catalog, Item, Section, StoreCatalog, Trigger
-from catalogs.selectors import group_options_list, item_groups_list, section_items_list
+from catalogs.selectors import (
+    ItemFilter,
+    group_options_list,
+    item_groups_list,
+    section_items_list,
+)
 from portal.exceptions import PortalError
-from tests.factories import CatalogFactory, SectionFactory, StoreCatalogFactory, StoreFactory
+from tests.factories import (
+    CatalogFactory,
+    ItemFactory,
+    SectionFactory,
+    StoreCatalogFactory,
+    StoreFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +40,18 @@ def names(objects) -> list[str]:
 # --- bulk price change --------------------------------------------------------------------------
 
 
+def change_prices(merchant, items, change, value, digits=2, **kwargs) -> int:
+    """The editor's bulk price change applied to exactly `items`."""
+    return editor_services.prices_bulk_change_by_filter(
+        merchant=merchant,
+        item_filter=ItemFilter(ids=tuple(item.public_id for item in items)),
+        change=change,
+        value=Decimal(value),
+        digits=digits,
+        **kwargs,
+    )
+
+
 @pytest.mark.parametrize(
     ("price", "change", "value", "digits", "expected"),
     [
@@ -39,73 +62,56 @@ def names(objects) -> list[str]:
         (450, "increase_amount", "0.50", 2, 500),
         (450, "decrease_amount", "0.005", 2, 449),  # 0.5 minor units -> 1
         (1200, "increase_amount", "100", 0, 1300),  # a currency without decimals
-        (300, "decrease_amount", "4", 2, -100),  # may go below zero; the caller decides
     ],
 )
-def test_price_after_change_rounds_half_up_to_the_minor_unit(
-    price, change, value, digits, expected
+def test_bulk_price_change_rounds_half_up_to_the_minor_unit(
+    store, price, change, value, digits, expected
 ):
-    new = editor_services.price_after_change(
-        price=price, change=change, value=Decimal(value), digits=digits
-    )
+    item = ItemFactory(merchant=store.merchant, name="Dish", price=price)
 
-    assert new == expected
+    change_prices(store.merchant, [item], change, value, digits)
+
+    assert Item.objects.get(pk=item.pk).price == expected
 
 
-def test_price_after_change_refuses_an_unknown_change():
+def test_price_change_expression_refuses_an_unknown_change():
     with pytest.raises(ValueError, match="Unknown price change"):
-        editor_services.price_after_change(price=100, change="double", value=Decimal(2), digits=2)
+        editor_services.price_change_expression(change="double", value=Decimal(2), digits=2)
 
 
-def test_prices_bulk_change_sets_the_new_prices_and_returns_the_changed_items(store, menu):
-    changed = editor_services.prices_bulk_change(
-        items=[menu.burger, menu.cola, menu.small],
-        change="increase_percent",
-        value=Decimal(10),
-        digits=2,
+def test_bulk_price_change_sets_the_new_prices_and_counts_the_changed_items(store, menu):
+    changed = change_prices(
+        store.merchant, [menu.burger, menu.cola, menu.small], "increase_percent", "10"
     )
 
-    assert names(changed) == ["Burger", "Cola"]  # Small costs 0 and stays 0
+    assert changed == 2  # Small costs 0 and stays 0
     assert [Item.objects.get(pk=i.pk).price for i in (menu.burger, menu.cola, menu.small)] == [
         1595,
         330,
         0,
     ]
+    assert Item.objects.get(pk=menu.fries.pk).price == 450  # not chosen
 
 
-def test_prices_bulk_change_above_the_maximum_price_changes_nothing(store, menu):
+def test_bulk_price_change_above_the_maximum_price_changes_nothing(store, menu):
     with pytest.raises(PortalError, match="above the highest price"):
-        editor_services.prices_bulk_change(
-            items=[menu.burger, menu.cola],
-            change="increase_amount",
-            value=Decimal("9999999999.99"),
-            digits=2,
-        )
+        change_prices(store.merchant, [menu.burger, menu.cola], "increase_amount", "9999999999.99")
 
     assert [Item.objects.get(pk=i.pk).price for i in (menu.burger, menu.cola)] == [1450, 300]
 
 
-def test_prices_bulk_change_below_zero_changes_nothing(store, menu):
+def test_bulk_price_change_below_zero_changes_nothing(store, menu):
     with pytest.raises(PortalError, match="below zero: Cola"):
-        editor_services.prices_bulk_change(
-            items=[menu.burger, menu.cola],
-            change="decrease_amount",
-            value=Decimal("4.00"),
-            digits=2,
-        )
+        change_prices(store.merchant, [menu.burger, menu.cola], "decrease_amount", "4.00")
 
     assert Item.objects.get(pk=menu.burger.pk).price == 1450
     assert Item.objects.get(pk=menu.cola.pk).price == 300
 
 
-def test_prices_bulk_change_records_its_trigger_once_per_store(store, menu, publishes, commit):
+def test_bulk_price_change_records_its_trigger_once_per_store(store, menu, publishes, commit):
     with commit():
-        editor_services.prices_bulk_change(
-            items=[menu.burger, menu.fries],
-            change="decrease_percent",
-            value=Decimal(5),
-            digits=2,
-            trigger=Trigger.API,
+        change_prices(
+            store.merchant, [menu.burger, menu.fries], "decrease_percent", "5", trigger=Trigger.API
         )
 
     assert [call[:2] for call in publishes] == [(store.pk, "api")]
