@@ -200,18 +200,7 @@ def overview_context(request: EditorHttpRequest) -> dict:
         "groups": groups_page(request, merchant=merchant, problems=problems),
     }
     if searching:
-        context |= {
-            "page": items_page(
-                request,
-                merchant=merchant,
-                item_filter=item_filter,
-                sections=sections,
-                money=money,
-                problems=problems,
-            ),
-            "filter_query": filter_query(item_filter),
-            "filter_words": filter_description(item_filter),
-        }
+        context |= _item_list_context(request, item_filter, sections, money, problems)
     return context
 
 
@@ -220,27 +209,45 @@ def render_menu_body(request: EditorHttpRequest) -> HttpResponse:
     return render(request, f"{TEMPLATES}/overview.html#menu-body", overview_context(request))
 
 
-def _list_context(request: EditorHttpRequest, list_id: str) -> dict:
-    """Only what one item list needs (a section's items loaded on demand, or a next page)."""
-    merchant = request.membership.merchant
-    money = menu_money(merchant)
-    _, sections = section_tree_get(merchant=merchant)
-    item_filter = item_filter_from(request, sections)
-    stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
-    _, problems = publish_problems_get(stores=stores)
+def _item_list_context(
+    request: EditorHttpRequest,
+    item_filter: ItemFilter,
+    sections: list[Section],
+    money: MenuMoney,
+    problems: dict[str, list],
+) -> dict:
+    """One page of the items `item_filter` means, with the words and query that describe it."""
     return {
-        "list_id": list_id,
-        "filter": item_filter,
-        "filter_query": filter_query(item_filter),
-        "filter_words": filter_description(item_filter),
         "page": items_page(
             request,
-            merchant=merchant,
+            merchant=request.membership.merchant,
             item_filter=item_filter,
             sections=sections,
             money=money,
             problems=problems,
         ),
+        "filter_query": filter_query(item_filter),
+        "filter_words": filter_description(item_filter),
+    }
+
+
+def _problems_by_entity(merchant: Merchant) -> dict[str, list]:
+    """The merchant's publish problems by the public id of the entity each names."""
+    stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
+    _, problems = publish_problems_get(stores=stores)
+    return problems
+
+
+def _list_context(request: EditorHttpRequest, list_id: str) -> dict:
+    """Only what one item list needs (a section's items loaded on demand, or a next page)."""
+    merchant = request.membership.merchant
+    _, sections = section_tree_get(merchant=merchant)
+    item_filter = item_filter_from(request, sections)
+    problems = _problems_by_entity(merchant)
+    return {
+        "list_id": list_id,
+        "filter": item_filter,
+        **_item_list_context(request, item_filter, sections, menu_money(merchant), problems),
     }
 
 
@@ -255,8 +262,7 @@ def overview(request: EditorHttpRequest) -> HttpResponse:
             )
         if target == "groups-list":
             merchant = request.membership.merchant
-            stores = list(Store.objects.filter(merchant=merchant).order_by("name", "id"))
-            _, problems = publish_problems_get(stores=stores)
+            problems = _problems_by_entity(merchant)
             context = {"groups": groups_page(request, merchant=merchant, problems=problems)}
             return render(request, f"{TEMPLATES}/overview.html#groups-panel", context)
         return render(request, f"{TEMPLATES}/overview.html#menu-body", overview_context(request))
