@@ -447,22 +447,14 @@ def groups_listed(*, merchant: Merchant, q: str = "") -> QuerySet[ModifierGroup]
     groups = ModifierGroup.objects.filter(merchant=merchant)
     if q.strip():
         groups = groups.filter(name__icontains=q.strip())
-    option_count = (
-        ModifierOption.objects.filter(group_id=OuterRef("pk"))
-        .order_by()
-        .values("group_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    item_count = (
-        ItemModifierGroup.objects.filter(group_id=OuterRef("pk"))
-        .order_by()
-        .values("group_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+
+    def per_group(rows: QuerySet) -> Subquery:
+        counted = rows.filter(group_id=OuterRef("pk")).order_by().values("group_id")
+        return Subquery(counted.annotate(n=Count("id")).values("n"))
+
     return groups.annotate(
-        option_count=Subquery(option_count), item_count=Subquery(item_count)
+        option_count=per_group(ModifierOption.objects.all()),
+        item_count=per_group(ItemModifierGroup.objects.all()),
     ).order_by("name", "id")
 
 
