@@ -245,8 +245,9 @@ class Chaos:
         random.shuffle(plan)
         for kind in plan:
             time.sleep(random.uniform(0.5, 1.5) * interval)
-            # A process that is being started again has no children to kill yet: try again.
-            for _ in range(20):
+            # A process that is being started again has no children to kill yet: try again
+            # (a Celery worker can take 10 s or more to come back on a loaded machine).
+            for _ in range(120):
                 try:
                     if self.inject(kind):
                         self.injected[kind] += 1
