@@ -27,9 +27,7 @@ def test_a_test_order_reaches_the_partner_signed_and_staff_see_both_calls(stack,
         name=store.name,
         webhook_url=f"{stack['url']}/webhooks/gett",
     )
-    catalogset_seed(
-        partner_store_id=store.partner_store_id, document=json.loads(EXAMPLE.read_text())
-    )
+    catalogset_seed(partner_store_id=store.partner_store_id, document=_open_all_day(EXAMPLE))
 
     page = browser.new_page()
     page.set_default_timeout(20_000)
@@ -68,3 +66,15 @@ def test_a_test_order_reaches_the_partner_signed_and_staff_see_both_calls(stack,
     # Whatever the portal answered is recorded faithfully, status and body.
     assert call.response_status is not None
     assert str(call.response_status) in page.content()
+
+
+def _open_all_day(path: Path) -> dict:
+    """The example CatalogSet with its first catalog open round the clock: Gett builds test orders
+    only from catalogs open now (REFERENCE §17.4), and this test runs at any hour."""
+    document = json.loads(path.read_text())
+    catalog = next(iter(document["catalogs"].values()))
+    days = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+    catalog["availability"] = [
+        {"dayOfWeek": day, "start": "00:00:00", "end": "00:00:00"} for day in days
+    ]
+    return document
