@@ -4,21 +4,24 @@ Every change of menu content calls `menu_changed`, which publishes the affected 
 shortly after the transaction commits (debounced: a burst of changes publishes once).
 Publishing builds the CatalogSet (`catalogs.publishing.builder`), validates it, stores it at an
 immutable key (`catalogs.publishing.storage`), records a `CatalogVersion` and tells Gett through
-the outbox.
+the outbox. What changed between two versions (`catalogs.publishing.diff`) is kept in the cache;
+the publish task works it out for each new version and the one before, ahead of the first look.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +40,14 @@ from catalogs.publishing.builder import (
     gc_paused,
     problem_as_dict,
 )
-from catalogs.publishing.storage import catalog_file_save, catalog_file_url, catalogset_key
+from catalogs.publishing.diff import CatalogDiff, catalogset_diff
+from catalogs.publishing.storage import (
+    CatalogStorageError,
+    catalog_file_open,
+    catalog_file_save,
+    catalog_file_url,
+    catalogset_key,
+)
 from catalogs.selectors import menu_version_bump
 from gett import outbox
 from gett.catalogset.validation import catalogset_counts
@@ -290,6 +300,111 @@ def catalog_republish(
 
 def catalog_version_latest(*, store: Store) -> CatalogVersion | None:
     return CatalogVersion.objects.filter(store=store).order_by("-published_at", "-id").first()
+
+
+def catalog_version_previous(*, version: CatalogVersion) -> CatalogVersion | None:
+    """The store's version published just before `version` (the versions page's order)."""
+    earlier = Q(published_at__lt=version.published_at) | Q(
+        published_at=version.published_at, pk__lt=version.pk
+    )
+    return (
+        CatalogVersion.objects.filter(store_id=version.store_id)
+        .filter(earlier)
+        .order_by("-published_at", "-id")
+        .first()
+    )
+
+
+# --- what changed between two versions ---------------------------------------------------------
+# A version's content never changes, so the diff of two versions is worked out once and kept:
+# the whole diff (for "Show all" and "Show more"), and apart from it the summary page's few
+# kilobytes (its counts and first changes), quick to read back however many changes there are.
+
+DIFF_CACHE_SECONDS = 24 * 3600
+DIFF_PREVIEW_CHANGES = 20  # each group's first changes on the summary page
+DIFF_PREVIEW_SECTIONS = 12  # and its busiest sections
+
+
+def diff_cache_key(kind: str, store: Store, old: CatalogVersion, new: CatalogVersion) -> str:
+    return f"catalogs:{kind}:{old.content_hash}:{new.content_hash}:{store.currency}"
+
+
+def catalog_version_bytes(*, version: CatalogVersion) -> bytes:
+    """The file as it was published. FileNotFoundError if it is gone; CatalogStorageError
+    when storage cannot be read."""
+    try:
+        with catalog_file_open(key=version.storage_key) as stored:
+            return stored.read()
+    except FileNotFoundError:
+        raise
+    except (OSError, BotoCoreError, ClientError) as exc:
+        logger.warning("menu version %s could not be read: %s", version.catalog_set_id, exc)
+        raise CatalogStorageError(f"could not read {version.storage_key}") from exc
+
+
+def _catalog_version_document(version: CatalogVersion) -> dict:
+    body = catalog_version_bytes(version=version)
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogStorageError(f"{version.storage_key} is not JSON") from exc
+    return document if isinstance(document, dict) else {}
+
+
+def catalog_versions_diff(*, store: Store, old: CatalogVersion, new: CatalogVersion) -> CatalogDiff:
+    """What changed from `old` to `new`, kept in the cache (both files are read only once)."""
+    key = diff_cache_key("diff", store, old, new)
+    diff = cache.get(key)
+    if not isinstance(diff, CatalogDiff):
+        diff = catalogset_diff(
+            _catalog_version_document(old), _catalog_version_document(new), currency=store.currency
+        )
+        cache.set(key, diff, DIFF_CACHE_SECONDS)
+    return diff
+
+
+def catalog_versions_diff_summary(
+    *, store: Store, old: CatalogVersion, new: CatalogVersion
+) -> dict:
+    """The summary page's part of the diff: `total` changes and, per group, its summary, first
+    changes, first sections and how many more sections; kept in the cache on its own."""
+    key = diff_cache_key("diff-summary", store, old, new)
+    summary = cache.get(key)
+    if not isinstance(summary, dict):
+        diff = catalog_versions_diff(store=store, old=old, new=new)
+        summary = {
+            "total": len(diff),
+            "summaries": [
+                (
+                    group,
+                    changes[:DIFF_PREVIEW_CHANGES],
+                    group.sections[:DIFF_PREVIEW_SECTIONS],
+                    max(0, len(group.sections) - DIFF_PREVIEW_SECTIONS),
+                )
+                for group, changes in diff.summaries()
+            ],
+        }
+        cache.set(key, summary, DIFF_CACHE_SECONDS)
+    return summary
+
+
+def catalog_versions_diff_warm(*, version: CatalogVersion) -> bool:
+    """Work out and keep what changed from the store's previous version to `version` (the pair
+    the versions page links), so the merchant's first look is quick on a big menu.
+
+    Best effort, after the publish: a failure is logged and False returned, never raised.
+    """
+    try:
+        previous = catalog_version_previous(version=version)
+        if previous is None:
+            return False
+        catalog_versions_diff_summary(store=version.store, old=previous, new=version)
+    except Exception:  # any failure here only costs the first look its speed
+        logger.warning(
+            "what changed in menu version %s not prepared", version.catalog_set_id, exc_info=True
+        )
+        return False
+    return True
 
 
 def catalogset_latest_url(*, store: Store) -> str:

@@ -14,11 +14,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from typing import Protocol, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -41,8 +39,16 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from catalogs.models import CatalogVersion, PublishState
-from catalogs.publishing.diff import CatalogDiff, catalogset_diff
-from catalogs.publishing.services import catalog_renotify, catalog_version_latest
+from catalogs.publishing.services import (
+    DIFF_CACHE_SECONDS,
+    DIFF_PREVIEW_CHANGES,
+    catalog_renotify,
+    catalog_version_bytes,
+    catalog_version_latest,
+    catalog_versions_diff,
+    catalog_versions_diff_summary,
+    diff_cache_key,
+)
 from catalogs.publishing.storage import (
     CACHE_CONTROL,
     CONTENT_TYPE,
@@ -59,12 +65,10 @@ from stores.models import Store
 logger = logging.getLogger(__name__)
 
 VERSIONS_PER_PAGE = 20
-# What changed: each group shows its first changes and its busiest sections; the rest is a
-# page away, so the page stays small when a whole menu changes.
-DIFF_PREVIEW_CHANGES = 20
-DIFF_PREVIEW_SECTIONS = 12
+# What changed: each group shows its first changes and its busiest sections (see
+# `catalog_versions_diff_summary`); the rest is a page away, so the page stays small when a
+# whole menu changes.
 DIFF_CHANGES_PER_PAGE = 100
-DIFF_CACHE_SECONDS = 24 * 3600
 
 
 # --- public CatalogSet files ----------------------------------------------------------------
@@ -207,13 +211,9 @@ def _counts_text(counts) -> str:
 def _stored_bytes(version: CatalogVersion) -> bytes:
     """The file as it was published. Http404 if it is gone; CatalogStorageError otherwise."""
     try:
-        with catalog_file_open(key=version.storage_key) as stored:
-            return stored.read()
+        return catalog_version_bytes(version=version)
     except FileNotFoundError:
         raise Http404("This menu version is no longer stored.") from None
-    except (OSError, BotoCoreError, ClientError) as exc:
-        logger.warning("menu version %s could not be read: %s", version.catalog_set_id, exc)
-        raise CatalogStorageError(f"could not read {version.storage_key}") from exc
 
 
 def _unavailable(request: HttpRequest, store: Store) -> HttpResponse:
@@ -272,60 +272,17 @@ def version_resend(request: HttpRequest, store_id, version_id) -> HttpResponse:
     return redirect(back)
 
 
-def _document(version: CatalogVersion) -> dict:
-    body = _stored_bytes(version)
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CatalogStorageError(f"{version.storage_key} is not JSON") from exc
-    return document if isinstance(document, dict) else {}
-
-
-def _diff_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> CatalogDiff:
-    """The diff of two versions, kept in the cache: a version's content never changes, so the
-    summary, every "Show all" page and every "Show more" read two big files only once."""
-    key = f"catalogs:diff:{old.content_hash}:{new.content_hash}:{store.currency}"
-    diff = cache.get(key)
-    if not isinstance(diff, CatalogDiff):
-        diff = catalogset_diff(_document(old), _document(new), currency=store.currency)
-        cache.set(key, diff, DIFF_CACHE_SECONDS)
-    return diff
-
-
-def _diff_summary_get(store: Store, old: CatalogVersion, new: CatalogVersion) -> dict:
-    """What the summary page shows, kept apart from the whole diff: a few kilobytes to read
-    back, however many changes there are."""
-    key = f"catalogs:diff-summary:{old.content_hash}:{new.content_hash}:{store.currency}"
-    summary = cache.get(key)
-    if not isinstance(summary, dict):
-        diff = _diff_get(store, old, new)
-        summary = {
-            "total": len(diff),
-            "summaries": [
-                (
-                    group,
-                    changes[:DIFF_PREVIEW_CHANGES],
-                    group.sections[:DIFF_PREVIEW_SECTIONS],
-                    max(0, len(group.sections) - DIFF_PREVIEW_SECTIONS),
-                )
-                for group, changes in diff.summaries()
-            ],
-        }
-        cache.set(key, summary, DIFF_CACHE_SECONDS)
-    return summary
-
-
 def _diff_group_get(
     store: Store, old: CatalogVersion, new: CatalogVersion, slug: str, section: str
 ) -> tuple[str, list[tuple[str, str]]] | None:
     """One group's changes as (tag, text), only those in `section` if given; kept in the cache
     as plain strings, quick to read back for every "Show more". None: no such group."""
-    key = f"catalogs:diff-group:{old.content_hash}:{new.content_hash}:{store.currency}:{slug}"
+    key = diff_cache_key("diff-group", store, old, new) + f":{slug}"
     if section:
         key += ":" + hashlib.sha256(section.encode()).hexdigest()[:16]
     found = cache.get(key)
     if found is None:
-        group = _diff_get(store, old, new).group(slug)
+        group = catalog_versions_diff(store=store, old=old, new=new).group(slug)
         if group is None:
             return None
         heading, changes = group
@@ -351,11 +308,13 @@ def version_diff(request: AuthedHttpRequest, store_id, old_id, new_id) -> HttpRe
     context: dict = {"store": store, "old": old, "new": new}
     try:
         if not slug:
-            context.update(_diff_summary_get(store, old, new))
+            context.update(catalog_versions_diff_summary(store=store, old=old, new=new))
             context["preview_changes"] = DIFF_PREVIEW_CHANGES
             return render(request, "catalogs/store_menu/diff.html", context)
         section = request.GET.get("section", "")[:500]
         found = _diff_group_get(store, old, new, slug, section)
+    except FileNotFoundError:
+        raise Http404("This menu version is no longer stored.") from None
     except CatalogStorageError:
         return _unavailable(request, store)
     if found is None:
