@@ -481,6 +481,39 @@ def test_moving_a_section_with_htmx_returns_the_menu_again(owner_client, store, 
     )
 
 
+def test_sub_sections_are_reordered_on_their_parents_page(owner_client, store, menu):
+    sides = SectionFactory(catalog=None, parent=menu.mains, name="Sides", position=1)
+    page = text(owner_client.get(url("section-edit", menu.mains.public_id)))
+
+    response = owner_client.post(
+        url("section-move", sides.public_id),
+        {"direction": "up"},
+        headers={**HTMX, "HX-Target": "subsections"},
+    )
+
+    assert 'hx-target="#subsections"' in page
+    assert f"Move {sides.name} up" in page
+    html = text(response)
+    assert html.lstrip().startswith('<div id="subsections"')
+    assert html.index("Sides") < html.index("Burgers")
+    assert 'hx-target="#subsections"' in html
+
+
+def test_a_section_without_sub_sections_says_so(owner_client, store, menu):
+    page = text(owner_client.get(url("section-edit", menu.drinks.public_id)))
+
+    assert "None. A sub-section sits inside this one" in page
+
+
+def test_a_catalogs_page_lists_its_sections_in_order_with_arrows(owner_client, store, menu):
+    page = text(owner_client.get(url("catalog-edit", menu.lunch.public_id)))
+
+    assert page.index("Mains") < page.index("Drinks")
+    assert "Customers see the sections in this order." in page
+    assert 'hx-target="#sections"' in page
+    assert f"Move {menu.drinks.name} up" in page
+
+
 def test_items_in_a_section_are_reordered_taken_out_and_added(owner_client, store, menu):
     SectionItemFactory(section=menu.drinks, item=menu.fries, position=1)
     move = url("section-item-move", menu.drinks.public_id, menu.fries.public_id)
