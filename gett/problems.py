@@ -12,6 +12,36 @@ from django.http import HttpResponse
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# What `problem_body` writes, as a JSON Schema: the OpenAPI schema's one "Problem" component,
+# which the merchant API's errors (portal.api_schema) and Gett's webhooks (orders.webhooks.schema)
+# both point at.
+PROBLEM_SCHEMA_NAME = "Problem"
+PROBLEM_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details, in Gett's shape (gett.problems).",
+    "required": ["type", "title", "status", "detail", "errorCode", "errors"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errorCode": {"type": "string", "description": "Gett's vocabulary (REFERENCE §13)."},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "message", "jsonPath"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "jsonPath": {"type": "string", "example": "$.cart.lineItems[0].quantity"},
+                },
+            },
+        },
+    },
+}
+
 TITLES = {
     400: "Bad Request",
     401: "Unauthorized",

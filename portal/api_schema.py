@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gett.problems import PROBLEM_CONTENT_TYPE
+from gett.problems import PROBLEM_CONTENT_TYPE, PROBLEM_JSON_SCHEMA, PROBLEM_SCHEMA_NAME
 
 API_PREFIX = "/api/"
-PROBLEM_SCHEMA = "Problem"
 METHODS = ("get", "put", "post", "patch", "delete")
 
 DESCRIPTIONS = {
@@ -24,32 +23,6 @@ DESCRIPTIONS = {
     "404": "No such object among your merchants (or a malformed id, or a page past the end).",
     "413": "Request body too large.",
     "429": "Too many requests: slow down (Retry-After).",
-}
-
-PROBLEM: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details, in Gett's shape (gett.problems).",
-    "required": ["type", "title", "status", "detail", "errorCode", "errors"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errorCode": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["code", "message", "jsonPath"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "jsonPath": {"type": "string", "example": "$.price"},
-                },
-            },
-        },
-    },
 }
 
 # JSON Schema's `time` format is RFC 3339 `full-time`, which needs an offset; the API's times are
@@ -89,7 +62,8 @@ def _local_times(node: Any) -> None:
 
 
 def problems_postprocess(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    content = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA}"}}}
+    schema = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}
+    content = {PROBLEM_CONTENT_TYPE: {"schema": schema}}
     for path, item in result.get("paths", {}).items():
         if not path.startswith(API_PREFIX):
             continue
@@ -104,6 +78,6 @@ def problems_postprocess(result: dict, generator: Any, request: Any, public: boo
                 if status.startswith("4") and "content" not in response:
                     response["content"] = content
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault(PROBLEM_SCHEMA, PROBLEM)
+    schemas.setdefault(PROBLEM_SCHEMA_NAME, PROBLEM_JSON_SCHEMA)
     _local_times(schemas)
     return result

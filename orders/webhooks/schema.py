@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gett.problems import PROBLEM_CONTENT_TYPE, PROBLEM_JSON_SCHEMA, PROBLEM_SCHEMA_NAME
 from gett.signing import API_VERSION, MAX_TIMESTAMP_DIGITS
 from gett.webhooks import MAX_BODY_BYTES
 from orders.webhooks import parsing
 
 TAG = "Gett webhooks"
-PROBLEM = "application/problem+json"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -150,29 +150,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "amounts": _ref("GettWireAmounts"),
         },
     },
-    "GettProblem": {
-        "type": "object",
-        "required": ["type", "title", "status", "detail", "errorCode", "errors"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errorCode": {"type": "string", "description": "Gett's vocabulary (REFERENCE §13)."},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["code", "message", "jsonPath"],
-                    "properties": {
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "jsonPath": {"type": "string", "example": "$.cart.lineItems[0].quantity"},
-                    },
-                },
-            },
-        },
-    },
 }
 
 HEADERS = [
@@ -200,7 +177,8 @@ HEADERS = [
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM: {"schema": _ref("GettProblem")}}}
+    schema = _ref(PROBLEM_SCHEMA_NAME)
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": schema}}}
 
 
 def _operation(
@@ -267,7 +245,9 @@ def webhook_paths() -> dict[str, Any]:
 def webhooks_postprocess(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """drf-spectacular postprocessing hook: add the webhooks to the generated schema."""
     result.setdefault("paths", {}).update(webhook_paths())
-    result.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(COMPONENTS)
+    schemas.setdefault(PROBLEM_SCHEMA_NAME, PROBLEM_JSON_SCHEMA)
     tags = result.setdefault("tags", [])
     if not any(tag.get("name") == TAG for tag in tags):
         tags.append(
