@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -251,11 +251,6 @@ def _merchant_for_menu(request) -> Merchant:
 EXPORT_BATCH = 500
 
 
-def _raw_uuid(path: str) -> ExpressionWrapper:
-    """A UUID column through a join, as the database returns it (`uuid_text` formats it)."""
-    return ExpressionWrapper(F(path), output_field=CharField())
-
-
 def _item_rows(merchant: Merchant):
     """The merchant's items as rows for `_items_data`, in the menu's order (name, then pk)."""
     return (
@@ -281,7 +276,7 @@ def _items_data(
     for item_pk, section_id, owner in (
         SectionItem.objects.filter(item_id__in=pks)
         .order_by("section__position", "section_id")
-        .values_list("item_id", _raw_uuid("section__public_id"), "section__merchant_id")
+        .values_list("item_id", public_id_column("section__public_id"), "section__merchant_id")
     ):
         if owner == merchant.pk:
             sections_of[item_pk].append(uuid_text(section_id))
@@ -289,7 +284,7 @@ def _items_data(
     for item_pk, group_id, owner in (
         ItemModifierGroup.objects.filter(item_id__in=pks)
         .order_by("position", "id")
-        .values_list("item_id", _raw_uuid("group__public_id"), "group__merchant_id")
+        .values_list("item_id", public_id_column("group__public_id"), "group__merchant_id")
     ):
         if owner == merchant.pk:
             groups_of[item_pk].append(uuid_text(group_id))
@@ -361,7 +356,7 @@ def _catalogs_data(merchant: Merchant) -> list[dict]:
     for section_pk, item_id in (
         SectionItem.objects.filter(section__merchant=merchant, item__merchant=merchant)
         .order_by("position", "id")
-        .values_list("section_id", _raw_uuid("item__public_id"))
+        .values_list("section_id", public_id_column("item__public_id"))
     ):
         sections[section_pk]["items"].append(uuid_text(item_id))
     windows: dict[int, list] = defaultdict(list)
@@ -400,7 +395,7 @@ def _groups_data(rows: Sequence[tuple], *, merchant: Merchant) -> list[dict]:
     for group_pk, item_id, owner in (
         ModifierOption.objects.filter(group_id__in=[row[0] for row in rows])
         .order_by("position", "id")
-        .values_list("group_id", _raw_uuid("item__public_id"), "item__merchant_id")
+        .values_list("group_id", public_id_column("item__public_id"), "item__merchant_id")
     ):
         if owner == merchant.pk:  # in Python, as in `_items_data`
             options_of[group_pk].append(uuid_text(item_id))

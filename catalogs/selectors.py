@@ -563,9 +563,10 @@ def uuid_text(value: object) -> str:
     return str(uuid.UUID(str(value)))
 
 
-def public_id_column():
-    """The `public_id` column as the database returns it (see `uuid_text`): fast for 5,000 rows."""
-    return ExpressionWrapper(F("public_id"), output_field=CharField())
+def public_id_column(path: str = "public_id"):
+    """A UUID column (`public_id`, or one through a join such as `section__public_id`) as the
+    database returns it (see `uuid_text`): fast for 5,000 rows."""
+    return ExpressionWrapper(F(path), output_field=CharField())
 
 
 class MenuRows:
