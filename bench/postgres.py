@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.devrun import first_free_port
+
 
 def binaries() -> Path | None:
     """The newest PostgreSQL server's bin directory, or None when none is installed."""
@@ -37,14 +39,10 @@ def free_port() -> int:
     for machines where each user of the box keeps to a range."""
     first, _, last = os.environ.get("BENCH_PORTS", "").partition("-")
     candidates = range(int(first), int(last or first) + 1) if first else [0]
-    for port in candidates:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
+    port = first_free_port(candidates)
+    if port is None:
+        raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
+    return port
 
 
 @dataclass

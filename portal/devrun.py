@@ -19,15 +19,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
 
-def free_port(preferred: int) -> int:
-    for port in (preferred, 0):
+def first_free_port(candidates) -> int | None:
+    """The first of `candidates` free on loopback (0: any port the system picks), or None."""
+    for port in candidates:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return sock.getsockname()[1]
-    raise RuntimeError("no free port")
+    return None
+
+
+def free_port(preferred: int) -> int:
+    port = first_free_port((preferred, 0))
+    if port is None:
+        raise RuntimeError("no free port")
+    return port
 
 
 def wait_for_port(port: int, *, process: subprocess.Popen | None = None, timeout=30.0) -> None:
