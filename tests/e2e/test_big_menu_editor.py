@@ -8,6 +8,7 @@ import pytest
 
 from bench.menu import menu_generate
 from catalogs.models import Item, Section
+from tests.e2e.helpers import search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,7 +39,7 @@ def test_a_big_menu_is_searched_edited_and_repriced_on_a_tablet(stack, browser, 
     assert page.get_by_role("heading", name="Section 7", exact=True).is_visible()
 
     # Find an item by name: the results come while typing (htmx), a page at a time.
-    page.get_by_label("Find items").fill("Item 04321")
+    search_type(page, "Find items", "Item 04321")
     page.get_by_role("heading", name=re.compile("1 item matching “Item 04321”")).wait_for()
     page.get_by_role("link", name="Item 04321", exact=True).click()
     page.get_by_label(re.compile("^Price")).fill("12.34")

@@ -11,6 +11,7 @@ import pytest
 
 from bench.menu import menu_generate
 from catalogs.models import Item, ItemSnooze
+from tests.e2e.helpers import search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ def test_kitchen_finds_an_item_in_a_big_menu_marks_it_sold_out_and_brings_it_bac
     assert page.locator("details.snooze-section").count() == 50 + 1  # and the modifier options
 
     # Find it by name: the results come in as you type.
-    page.get_by_label("Find an item").fill("04321")
+    search_type(page, "Find an item", "04321")
     results = page.locator("#snooze-results")
     results.get_by_text("1 item matching “04321”").wait_for()
     row = page.locator(f"#item-{item.public_id}")

@@ -12,6 +12,7 @@ from catalogs.models import CatalogVersion
 from catalogs.publishing import services as publishing_services
 from gett.sandbox.models import SandboxCatalogIngestion
 from gett.sandbox.services import store_provision
+from tests.e2e.helpers import search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -53,7 +54,7 @@ def test_a_price_change_in_the_editor_becomes_a_new_version_gett_accepts(stack, 
 
     page.get_by_role("link", name="Menu", exact=True).click()
     # The menu lists sections with counts; items are found by name.
-    page.get_by_label("Find items").fill("Margherita")
+    search_type(page, "Find items", "Margherita")
     page.get_by_role("link", name="Margherita", exact=True).click()
     page.get_by_label(re.compile("^Price")).fill("10.50")
     page.get_by_role("button", name="Save item").click()
