@@ -1,7 +1,9 @@
 /* Small progressive enhancements. Every page works without this file:
    - the "Resume at" time input is always visible without JavaScript; with it, the input
      shows only when "Until a time I choose" is picked;
-   - the user menu (<details>) closes when you tap elsewhere or press Escape. */
+   - the user menu (<details>) closes when you tap elsewhere or press Escape;
+   - a live search (htmx) typed into before the page finished loading still searches: htmx
+     listens only from DOMContentLoaded, so those first keystrokes reached no one. */
 (function () {
   "use strict";
 
@@ -41,8 +43,16 @@
     });
   });
 
+  function searchEarlyTyping() {
+    if (!window.htmx) return;
+    document.querySelectorAll("form[role=search][hx-get] input[type=search]").forEach(function (input) {
+      if (input.value !== input.defaultValue) window.htmx.trigger(input, "input");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    searchEarlyTyping();
   });
   // Content swapped in by htmx gets the same treatment.
   document.addEventListener("htmx:load", function (event) {
