@@ -1,5 +1,6 @@
 from typing import Protocol, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -94,10 +95,32 @@ class AvailabilityWindowFormSet(BaseInlineFormSet):
             and not form.cleaned_data.get("DELETE")
             and {"weekday", "start", "end"} <= set(form.cleaned_data)
         ]
-        try:
-            windows_check(windows)
-        except PortalError as exc:
-            raise ValidationError(exc.message) from None
+        _windows_valid(windows)
+
+
+def _windows_valid(windows) -> None:
+    try:
+        windows_check(windows)
+    except PortalError as exc:
+        raise ValidationError(exc.message) from None
+
+
+class AvailabilityWindowForm(forms.ModelForm):
+    """One window on its own page, checked with the catalog's other windows (`windows_check`)."""
+
+    class Meta:
+        model = AvailabilityWindow
+        fields = ("catalog", "weekday", "start", "end")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not {"catalog", "weekday", "start", "end"} <= set(cleaned):
+            return cleaned  # a field error is already shown
+        others = cleaned["catalog"].windows.exclude(pk=self.instance.pk)
+        windows = [*others.values_list("weekday", "start", "end")]
+        windows.append((cleaned["weekday"], cleaned["start"], cleaned["end"]))
+        _windows_valid(windows)
+        return cleaned
 
 
 class AvailabilityWindowInline(admin.TabularInline):
@@ -152,6 +175,7 @@ class CatalogAdmin(MenuModelAdmin):
 
 @admin.register(AvailabilityWindow)
 class AvailabilityWindowAdmin(MenuModelAdmin):
+    form = AvailabilityWindowForm
     merchant_lookup = "catalog__merchant_id"
     list_display = ("catalog", "weekday", "start", "end")
     list_filter = ("weekday",)

@@ -189,3 +189,82 @@ def test_adding_a_publish_state_publishes_that_store(admin_client, store, menu):
     version = CatalogVersion.objects.get(store=store)
     assert version.trigger == Trigger.REPUBLISH
     assert Item.objects.filter(merchant=store.merchant).count() == 9
+
+
+def test_the_standalone_window_page_refuses_a_window_overlapping_the_catalogs_others(
+    admin_client, menu
+):
+    # Lunch & Dinner is open 11:00–22:00 every day.
+    monday = menu.lunch.windows.get(weekday=0)
+    windows_before = list(menu.lunch.windows.values_list("weekday", "start", "end"))
+
+    add = admin_client.post(
+        reverse("admin:catalogs_availabilitywindow_add"),
+        {"catalog": menu.lunch.pk, "weekday": 0, "start": "21:00", "end": "23:30"},
+    )
+    change = admin_client.post(
+        reverse("admin:catalogs_availabilitywindow_change", args=[monday.pk]),
+        {"catalog": menu.lunch.pk, "weekday": 1, "start": "08:00", "end": "12:00"},
+    )
+
+    for response in (add, change):
+        assert response.status_code == 200  # the form again, with the reason
+        assert "overlap or touch" in response.content.decode()
+    assert list(menu.lunch.windows.values_list("weekday", "start", "end")) == windows_before
+
+
+def test_the_standalone_window_page_saves_a_window_that_fits_and_republishes(
+    admin_client, admin_user, store, menu, publishes, django_capture_on_commit_callbacks
+):
+    monday = menu.lunch.windows.get(weekday=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:catalogs_availabilitywindow_change", args=[monday.pk]),
+            {"catalog": menu.lunch.pk, "weekday": 0, "start": "10:00", "end": "22:00"},
+        )
+
+    assert response.status_code == 302
+    monday.refresh_from_db()
+    assert (monday.start.hour, monday.end.hour) == (10, 22)
+    assert publishes == [(store.pk, Trigger.ADMIN, admin_user.pk, 2.0)]
+
+
+def test_the_catalog_page_refuses_overlapping_windows_in_its_inline(admin_client, menu):
+    catalog = menu.lunch
+    windows = list(catalog.windows.order_by("weekday"))
+    data = {
+        "merchant": catalog.merchant_id,
+        "name": catalog.name,
+        "description": catalog.description,
+        "position": catalog.position,
+        "windows-TOTAL_FORMS": len(windows) + 1,
+        "windows-INITIAL_FORMS": len(windows),
+        "windows-MIN_NUM_FORMS": 0,
+        "windows-MAX_NUM_FORMS": 1000,
+        "sections-TOTAL_FORMS": 0,
+        "sections-INITIAL_FORMS": 0,
+        "sections-MIN_NUM_FORMS": 0,
+        "sections-MAX_NUM_FORMS": 1000,
+    }
+    for index, window in enumerate(windows):
+        data |= {
+            f"windows-{index}-id": window.pk,
+            f"windows-{index}-catalog": catalog.pk,
+            f"windows-{index}-weekday": window.weekday,
+            f"windows-{index}-start": "11:00",
+            f"windows-{index}-end": "22:00",
+        }
+    new = len(windows)
+    data |= {
+        f"windows-{new}-catalog": catalog.pk,
+        f"windows-{new}-weekday": 2,
+        f"windows-{new}-start": "22:00",
+        f"windows-{new}-end": "23:00",
+    }
+
+    response = admin_client.post(reverse("admin:catalogs_catalog_change", args=[catalog.pk]), data)
+
+    assert response.status_code == 200
+    assert "overlap or touch" in response.content.decode()
+    assert catalog.windows.count() == len(windows)
