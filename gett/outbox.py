@@ -517,10 +517,6 @@ def _breaker_ttl() -> int:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def latest_for_key(key: str) -> OutboundMessage | None:
-    return OutboundMessage.objects.filter(key=key).exclude(state=State.SUPERSEDED).first()
-
-
 def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind
 
@@ -602,17 +598,3 @@ def recent_changes(key: str, *, limit: int = 6) -> list[tuple[OutboundMessage, i
             break
         rows.append((message, 1))
     return rows
-
-
-def latest_for_keys(keys: list[str]) -> dict[str, OutboundMessage]:
-    """The newest relevant message per key, in two queries whatever the number of keys."""
-    from django.db.models import Max
-
-    last_ids = (
-        OutboundMessage.objects.filter(key__in=keys)
-        .exclude(state=State.SUPERSEDED)
-        .values("key")
-        .annotate(last_id=Max("id"))
-        .values_list("last_id", flat=True)
-    )
-    return {m.key: m for m in OutboundMessage.objects.filter(id__in=list(last_ids))}

@@ -210,7 +210,8 @@ class StoreAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:gett_outboundmessage_changelist")
         url = f"{url}?{urlencode({'key': obj.outbox_key})}"
-        message = outbox.latest_for_key(obj.outbox_key)
+        # The worst current message, as on the merchant's store page.
+        message = outbox.sync_summaries([obj.outbox_key])[obj.outbox_key].headline
         if message is None:
             return format_html('Nothing sent yet. <a href="{}">Outbox</a>', url)
         error = f" — {message.last_error[:200]}" if message.state == message.State.FAILED else ""

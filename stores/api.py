@@ -59,7 +59,13 @@ class StoreOutputSerializer(serializers.ModelSerializer):
     address = serializers.SerializerMethodField()
     delivery_fee = serializers.SerializerMethodField()
     minimum_order = serializers.SerializerMethodField()
-    last_sync = serializers.SerializerMethodField()
+    last_sync = serializers.SerializerMethodField(
+        help_text=(
+            "Where the store stands with Gett: its worst current message (a failed or retrying "
+            "change is not hidden by a newer delivered one), the newest among equally bad; null "
+            "when nothing was sent."
+        )
+    )
 
     class Meta:
         model = Store
@@ -107,10 +113,9 @@ class StoreOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SyncSerializer(allow_null=True))
     def get_last_sync(self, store: Store) -> dict | None:
-        latest = self.context.get("latest_sync", {}).get(store.outbox_key)
-        if latest is None and "latest_sync" not in self.context:
-            latest = outbox.latest_for_key(store.outbox_key)
-        return SyncSerializer(latest).data if latest else None
+        summaries = self.context.get("sync_summaries") or outbox.sync_summaries([store.outbox_key])
+        headline = summaries[store.outbox_key].headline
+        return SyncSerializer(headline).data if headline else None
 
 
 class PauseInputSerializer(serializers.Serializer):
@@ -126,14 +131,11 @@ class StoreListApi(generics.ListAPIView):
     def get_queryset(self):
         return access.stores_for(self.request).order_by("name", "pk")
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "latest_sync": {}}
-
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        latest = outbox.latest_for_keys([s.outbox_key for s in page])
+        summaries = outbox.sync_summaries([s.outbox_key for s in page])
         serializer = StoreOutputSerializer(
-            page, many=True, context={**self.get_serializer_context(), "latest_sync": latest}
+            page, many=True, context={**self.get_serializer_context(), "sync_summaries": summaries}
         )
         return self.get_paginated_response(serializer.data)
 

@@ -1086,22 +1086,27 @@ def make(key: str, state: str, kind: str = "store.status") -> OutboundMessage:
     return OutboundMessage.objects.create(kind=kind, key=key, target_id=STORE_ID, state=state)
 
 
-def test_latest_for_key_is_the_newest_message_that_was_not_superseded(
+def test_a_sync_summary_keeps_the_newest_message_of_each_kind_and_heads_with_the_worst(
     now, django_assert_num_queries
 ):
     make("store:a", State.DELIVERED)
     failed = make("store:a", State.FAILED)
     make("store:a", State.SUPERSEDED)
+    details = make("store:a", State.DELIVERED, kind="store.update")
     make("store:b", State.PENDING)
 
-    with django_assert_num_queries(1):
-        latest = outbox.latest_for_key("store:a")
+    with django_assert_num_queries(2):
+        summary = outbox.sync_summaries(["store:a"])["store:a"]
 
-    assert latest == failed
-    assert outbox.latest_for_key("store:nothing") is None
+    assert summary.current == [details, failed]
+    assert summary.headline == failed  # not the newer delivery of another kind
+    assert summary.failed == [failed]
+    assert outbox.sync_summaries(["store:nothing"])["store:nothing"].headline is None
 
 
-def test_latest_for_keys_gives_the_newest_per_key_in_two_queries(now, django_assert_num_queries):
+def test_sync_summaries_take_two_queries_whatever_the_number_of_keys(
+    now, django_assert_num_queries
+):
     keys = [f"store:{n}" for n in range(10)]
     expected = {}
     for key in keys:
@@ -1111,14 +1116,16 @@ def test_latest_for_keys_gives_the_newest_per_key_in_two_queries(now, django_ass
     only_superseded = make("store:gone", State.SUPERSEDED)
 
     with django_assert_num_queries(2):
-        latest = outbox.latest_for_keys([*keys, only_superseded.key, "store:unknown"])
+        summaries = outbox.sync_summaries([*keys, only_superseded.key, "store:unknown"])
 
-    assert latest == expected
+    assert {key: summaries[key].headline for key in keys} == expected
+    assert summaries["store:gone"].headline is None
+    assert summaries["store:unknown"].headline is None
 
 
-def test_latest_for_keys_of_nothing_is_empty(django_assert_num_queries):
+def test_sync_summaries_of_nothing_are_empty(django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert outbox.latest_for_keys([]) == {}
+        assert outbox.sync_summaries([]) == {}
 
 
 # --- circuit breaker -------------------------------------------------------------------------

@@ -276,3 +276,27 @@ def test_store_event_admin_pages_load(admin_client):
     assert "Drift not repaired" in response.content.decode()
     change = reverse("admin:stores_storeevent_change", args=[event.pk])
     assert admin_client.get(change).status_code == 200
+
+
+def test_store_change_form_shows_a_failure_a_newer_delivery_of_another_kind_did_not_fix(
+    admin_client,
+):
+    store = StoreFactory()
+    OutboundMessage.objects.create(
+        kind="store.update",
+        key=store.outbox_key,
+        target_id=str(store.gett_store_id),
+        state=OutboundMessage.State.FAILED,
+        last_error="Gett refused the address",
+    )
+    OutboundMessage.objects.create(
+        kind="store.status",
+        key=store.outbox_key,
+        target_id=str(store.gett_store_id),
+        state=OutboundMessage.State.DELIVERED,
+    )
+
+    response = admin_client.get(reverse("admin:stores_store_change", args=[store.pk]))
+
+    assert "Gett refused the address" in response.text
+    assert "Failed" in response.text

@@ -655,3 +655,28 @@ def test_api_docs_page_serves_swagger_ui_itself_not_from_a_cdn(client, owner):
 
     assert "cdn.jsdelivr.net" not in page
     assert "swagger-ui" in page
+
+
+def test_last_sync_is_the_worst_current_message_not_a_newer_delivered_one(store, api):
+    """A failed change must not hide behind a newer "Delivered" of another kind (as on the
+    store page): the list and the detail agree with the merchant's pages."""
+    OutboundMessage.objects.create(
+        kind="store.update",
+        key=store.outbox_key,
+        target_id=str(store.gett_store_id),
+        state=OutboundMessage.State.FAILED,
+        last_error="Gett refused the address",
+    )
+    OutboundMessage.objects.create(
+        kind="store.status",
+        key=store.outbox_key,
+        target_id=str(store.gett_store_id),
+        state=OutboundMessage.State.DELIVERED,
+    )
+
+    listed = api.get(_list_url()).data["results"][0]["last_sync"]
+    detail = api.get(_detail_url(store)).data["last_sync"]
+
+    for sync in (listed, detail):
+        assert (sync["kind"], sync["state"]) == ("store.update", "failed")
+        assert sync["last_error"] == "Gett refused the address"
