@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from catalogs.models import PublishState
 from catalogs.publishing.services import (
@@ -173,6 +174,22 @@ def _record_failure(onboarding: Onboarding, exc: GettError, *, now: datetime) ->
     return delay
 
 
+def _registration_failed(onboarding: Onboarding, error: str, *, now: datetime) -> Onboarding:
+    Onboarding.objects.filter(pk=onboarding.pk, status=Status.REGISTERING).update(
+        status=Status.FAILED,
+        status_times=_times_with(onboarding, Status.FAILED, now),
+        status_changed_at=now,
+        failed_attempts=onboarding.failed_attempts + 1,
+        last_error=error,
+        last_error_at=now,
+        next_poll_at=None,
+        claimed_at=None,
+    )
+    logger.warning("onboarding %s: registration failed: %s", onboarding.public_id, error)
+    onboarding.refresh_from_db()
+    return onboarding
+
+
 def _times_with(onboarding: Onboarding, status: str, now: datetime) -> dict[str, str]:
     times = dict(onboarding.status_times or {})
     times.setdefault(status, now.isoformat())
@@ -188,7 +205,9 @@ def onboarding_register(*, onboarding: Onboarding, client: GettClient | None = N
     Success records Gett's onboardingId and status and schedules the first poll. A retryable
     failure (network, 5xx, 429) is recorded, the next attempt is set 1, 2, 4 … s later (capped
     like the outbox, or Gett's retryAfter), and the GettError is raised for the task to retry.
-    A non-retryable one marks the onboarding `failed` with Gett's words in `last_error`.
+    A non-retryable one, or a retryable one once OUTBOX_RETRY_BUDGET_SECONDS have passed since
+    the start (the outbox's budget), marks the onboarding `failed` with Gett's words in
+    `last_error`; the merchant can start again.
     """
     now = timezone.now()
     if not _claim(onboarding, statuses=(Status.REGISTERING,), now=now):
@@ -199,6 +218,16 @@ def onboarding_register(*, onboarding: Onboarding, client: GettClient | None = N
     try:
         reply = client.register_store(payload=onboarding.request)
     except GettError as exc:
+        budget = timedelta(seconds=settings.OUTBOX_RETRY_BUDGET_SECONDS)
+        if exc.retryable and now - onboarding.created_at >= budget:
+            # Retried like the outbox and, like it, not forever: say so and let them start again.
+            return _registration_failed(
+                onboarding,
+                f"Gett could not take the registration for {timesince(now - budget, now)}, so we "
+                f"stopped trying. Start again when Gett is back. Its last answer: "
+                f"{_error_text(exc)}",
+                now=now,
+            )
         if exc.retryable:
             delay = _record_failure(onboarding, exc, now=now)
             logger.warning(
@@ -208,19 +237,7 @@ def onboarding_register(*, onboarding: Onboarding, client: GettClient | None = N
                 delay,
             )
             raise
-        Onboarding.objects.filter(pk=onboarding.pk, status=Status.REGISTERING).update(
-            status=Status.FAILED,
-            status_times=_times_with(onboarding, Status.FAILED, now),
-            status_changed_at=now,
-            failed_attempts=onboarding.failed_attempts + 1,
-            last_error=_error_text(exc),
-            last_error_at=now,
-            next_poll_at=None,
-            claimed_at=None,
-        )
-        logger.warning("onboarding %s: Gett refused the registration", onboarding.public_id)
-        onboarding.refresh_from_db()
-        return onboarding
+        return _registration_failed(onboarding, _error_text(exc), now=now)
 
     gett_id = str(reply.get("onboardingId") or "") if isinstance(reply, dict) else ""
     if not gett_id:

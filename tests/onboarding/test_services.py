@@ -199,6 +199,33 @@ def test_register_refused_by_gett_is_failed_with_its_words(
     services.onboarding_start(store=new_store, user=owner_membership.user)
 
 
+def test_a_registration_gett_never_takes_stops_after_the_retry_budget_and_says_so(
+    gett, queue, new_store, owner_membership, settings
+):
+    """Retried like the outbox, and, like the outbox, not forever: after the retry budget the
+    onboarding is failed with Gett's last words, and the merchant can start again."""
+    settings.OUTBOX_RETRY_BUDGET_SECONDS = 3600
+    SandboxFault.objects.create(endpoint="onboarding-register", mode="status_503", remaining=100)
+    onboarding = services.onboarding_start(store=new_store, user=owner_membership.user)
+    with pytest.raises(Exception) as caught:
+        register(onboarding)
+    assert getattr(caught.value, "retryable", False)
+
+    with time_machine.travel(onboarding.created_at + timedelta(minutes=59), tick=False):
+        with pytest.raises(Exception):
+            register(onboarding)  # still within the budget: another retry
+    with time_machine.travel(onboarding.created_at + timedelta(minutes=61), tick=False):
+        onboarding = register(onboarding)  # past it: no exception, so the task stops
+
+    assert onboarding.status == Status.FAILED
+    assert onboarding.next_poll_at is None and onboarding.claimed_at is None
+    assert onboarding.failed_attempts == 3
+    said = onboarding.last_error.replace("\xa0", " ")
+    assert said.startswith("Gett could not take the registration for 1 hour, so we stopped")
+    assert "HTTP 503" in onboarding.last_error
+    services.onboarding_start(store=new_store, user=owner_membership.user)
+
+
 @pytest.mark.parametrize("mode", ["status_500", "status_429"])
 def test_poll_failures_back_off_and_recover(gett, queue, new_store, owner_membership, mode):
     onboarding = start_and_register(new_store, owner_membership.user, queue)
