@@ -237,7 +237,9 @@ def onboarding_register(*, onboarding: Onboarding, client: GettClient | None = N
                 delay,
             )
             raise
-        return _registration_failed(onboarding, _error_text(exc), now=now)
+        return _registration_failed(
+            onboarding, f"Gett refused the registration: {_error_text(exc)}", now=now
+        )
 
     gett_id = str(reply.get("onboardingId") or "") if isinstance(reply, dict) else ""
     if not gett_id:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from catalogs.models import AvailabilityWindow, CatalogVersion, Item
 from catalogs.publishing.storage import catalog_storage
 from gett import outbox
+from gett.errors import GettError
 from gett.models import OutboundMessage
 from gett.sandbox.models import SandboxFault, SandboxOnboarding, SandboxStore
 from onboarding import services
@@ -194,6 +195,7 @@ def test_register_refused_by_gett_is_failed_with_its_words(
     onboarding = register(onboarding)
 
     assert onboarding.status == Status.FAILED
+    assert onboarding.last_error.startswith("Gett refused the registration: ")
     assert "partnerStoreId is required" in onboarding.last_error
     # A failed attempt is history: the store can start again.
     services.onboarding_start(store=new_store, user=owner_membership.user)
@@ -212,7 +214,7 @@ def test_a_registration_gett_never_takes_stops_after_the_retry_budget_and_says_s
     assert getattr(caught.value, "retryable", False)
 
     with time_machine.travel(onboarding.created_at + timedelta(minutes=59), tick=False):
-        with pytest.raises(Exception):
+        with pytest.raises(GettError):
             register(onboarding)  # still within the budget: another retry
     with time_machine.travel(onboarding.created_at + timedelta(minutes=61), tick=False):
         onboarding = register(onboarding)  # past it: no exception, so the task stops
