@@ -34,6 +34,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogs.hours import window_open
 from catalogs.models import (
     MIDNIGHT,
     AvailabilityWindow,
@@ -756,27 +757,6 @@ def menu_rows_get(*, merchant_id: int, store: Store | None = None, now=None) -> 
         rows.snoozed = set(rows.snoozes)
         rows.unavailable = rows._unavailable()
     return rows
-
-
-def window_open(windows, local: datetime) -> bool:
-    """Whether weekly windows [(weekday, start, end)] contain `local` (the store's own time).
-
-    `end` 00:00 is the end of the day; a window whose start is after its end runs past midnight
-    into the next day (as the models store it; the builder splits it for Gett).
-    """
-    weekday, now = local.weekday(), local.time()
-    yesterday = (weekday - 1) % 7
-    for day, start, end in windows:
-        if day == weekday:
-            if end == MIDNIGHT and now >= start:
-                return True
-            if start < end and start <= now < end:
-                return True
-            if start > end and now >= start:
-                return True
-        if day == yesterday and start > end and end != MIDNIGHT and now < end:
-            return True
-    return False
 
 
 # --- the read model for order pricing, kept between requests ----------------------------------

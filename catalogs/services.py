@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 
+from catalogs.hours import window_stretches
 from catalogs.models import (
     MIDNIGHT,
     AvailabilityWindow,
@@ -39,8 +40,6 @@ from portal.money import price_check
 from stores.models import Merchant, Store
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_DAY = 24 * 3600
-_WEEK = 7 * _DAY
 
 # --- catalogs -----------------------------------------------------------------------------------
 
@@ -419,20 +418,10 @@ def windows_check(windows: Iterable[tuple[int, time, time]]) -> None:
     """
     intervals = []
     for weekday, start, end in windows:
-        begin = weekday * _DAY + _seconds(start)
-        if end == MIDNIGHT:
-            finish = (weekday + 1) * _DAY
-        elif start < end:
-            finish = weekday * _DAY + _seconds(end)
-        else:
-            finish = (weekday + 1) * _DAY + _seconds(end)
         label = (
             f"{WEEKDAYS[weekday]} {start:%H:%M}–{'24:00' if end == MIDNIGHT else f'{end:%H:%M}'}"
         )
-        if finish > _WEEK:  # Sunday night into Monday
-            intervals += [(begin, _WEEK, label), (0, finish - _WEEK, label)]
-        else:
-            intervals.append((begin, finish, label))
+        intervals += [(b, f, label) for b, f in window_stretches(weekday, start, end)]
     intervals.sort()
     for (_, first_end, first), (second_begin, _, second) in zip(
         intervals, intervals[1:], strict=False
@@ -445,10 +434,6 @@ def windows_check(windows: Iterable[tuple[int, time, time]]) -> None:
             )
         if second_begin <= first_end:
             raise PortalError(f"{first} is there twice.", field="windows")
-
-
-def _seconds(value: time) -> int:
-    return value.hour * 3600 + value.minute * 60 + value.second
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ the field "until".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from catalogs.models import MIDNIGHT, AvailabilityWindow, Catalog, Item, ItemSnooze, Trigger
+from catalogs.hours import weekly_openings
+from catalogs.models import AvailabilityWindow, Catalog, Item, ItemSnooze, Trigger
 from catalogs.publishing.services import menu_changed, user_or_none
 from portal.exceptions import PortalError
 from stores.models import Store
@@ -182,10 +182,6 @@ def snoozes_expire(*, now: datetime | None = None) -> int:
     return deleted
 
 
-_DAY = 24 * 3600
-_WEEK = 7 * _DAY
-
-
 def snooze_until_next_opening(*, store: Store, now: datetime | None = None) -> datetime | None:
     """When the store next opens (goes from closed to open), in its own time zone.
 
@@ -194,7 +190,7 @@ def snooze_until_next_opening(*, store: Store, now: datetime | None = None) -> d
     store has no hours or never closes.
     """
     windows = AvailabilityWindow.objects.filter(catalog__in=Catalog.objects.sold_by(store))
-    openings = _weekly_openings(windows.values_list("weekday", "start", "end"))
+    openings = weekly_openings(windows.values_list("weekday", "start", "end"))
     if not openings:
         return None
     tz = store.tzinfo
@@ -210,41 +206,3 @@ def snooze_until_next_opening(*, store: Store, now: datetime | None = None) -> d
         if later:
             return min(later)
     return None  # pragma: no cover - a weekly opening always comes within 8 days
-
-
-def _weekly_openings(windows: Iterable[tuple[int, time, time]]) -> list[tuple[int, time]]:
-    """(weekday, time) at which the store goes from closed to open, over a week."""
-
-    def seconds(value: time) -> int:
-        return value.hour * 3600 + value.minute * 60 + value.second
-
-    intervals = []
-    for weekday, start, end in windows:
-        begin = weekday * _DAY + seconds(start)
-        if end == MIDNIGHT:
-            finish = (weekday + 1) * _DAY
-        elif start < end:
-            finish = weekday * _DAY + seconds(end)
-        elif start > end:
-            finish = (weekday + 1) * _DAY + seconds(end)
-        else:
-            continue  # empty window
-        if finish > _WEEK:  # Sunday night into Monday
-            intervals += [(begin, _WEEK), (0, finish - _WEEK)]
-        else:
-            intervals.append((begin, finish))
-    merged: list[list[int]] = []
-    for begin, finish in sorted(intervals):
-        if merged and begin <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], finish)
-        else:
-            merged.append([begin, finish])
-    if not merged or merged == [[0, _WEEK]]:
-        return []
-    starts = [begin for begin, _ in merged]
-    if len(merged) > 1 and merged[0][0] == 0 and merged[-1][1] == _WEEK:
-        starts = starts[1:]  # Monday 00:00 continues Sunday night
-    return [
-        (begin // _DAY, time(begin % _DAY // 3600, begin % 3600 // 60, begin % 60))
-        for begin in starts
-    ]

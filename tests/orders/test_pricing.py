@@ -2,7 +2,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from catalogs.selectors import menu_rows_get, window_open
+from catalogs.hours import window_open
+from catalogs.selectors import menu_rows_get
 from orders.pricing import tax_for
 
 pytestmark = pytest.mark.django_db
