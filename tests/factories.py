@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 
 from stores.models import Membership, Merchant, Store
 
+PASSWORD = "correct-horse-battery"  # every user's
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -13,7 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
 
 class MerchantFactory(factory.django.DjangoModelFactory):
@@ -149,3 +151,17 @@ class ItemSnoozeFactory(factory.django.DjangoModelFactory):
     store = factory.SubFactory(StoreFactory)
     item = factory.SubFactory(ItemFactory, merchant=factory.SelfAttribute("..store.merchant"))
     until = None
+
+
+class StoreMessageFactory(factory.django.DjangoModelFactory):
+    """An outbox message about a store (its key and Gett id), a status change unless told."""
+
+    class Meta:
+        model = "gett.OutboundMessage"
+
+    class Params:
+        store = factory.SubFactory(StoreFactory)
+
+    kind = "store.status"
+    key = factory.LazyAttribute(lambda m: m.store.outbox_key)
+    target_id = factory.LazyAttribute(lambda m: str(m.store.gett_store_id))

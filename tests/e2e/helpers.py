@@ -2,6 +2,15 @@
 
 from playwright.sync_api import Page
 
+from tests.factories import PASSWORD
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
 
 def search_type(page: Page, label: str, text: str) -> None:
     """Type into a search box that answers while typing (htmx). htmx is a deferred script that

@@ -8,7 +8,7 @@ import pytest
 
 from bench.menu import menu_generate
 from catalogs.models import Item, Section
-from tests.e2e.helpers import search_type
+from tests.e2e.helpers import log_in, search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,10 +30,7 @@ def test_a_big_menu_is_searched_edited_and_repriced_on_a_tablet(stack, browser, 
 
     page = browser.new_page(viewport=TABLET)
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("chef")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "chef")
     page.get_by_role("link", name="Menu", exact=True).click()
     page.get_by_role("heading", name="Menu", exact=True).wait_for()
     assert page.get_by_role("heading", name="Section 7", exact=True).is_visible()

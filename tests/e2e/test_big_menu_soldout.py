@@ -11,7 +11,7 @@ import pytest
 
 from bench.menu import menu_generate
 from catalogs.models import Item, ItemSnooze
-from tests.e2e.helpers import search_type
+from tests.e2e.helpers import log_in, search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,10 +25,7 @@ def test_kitchen_finds_an_item_in_a_big_menu_marks_it_sold_out_and_brings_it_bac
 
     page = browser.new_page(viewport={"width": 820, "height": 1180})  # a kitchen tablet
     page.set_default_timeout(15_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("kitchen")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "kitchen")
     page.goto(f"{stack['url']}/stores/{store.public_id}/menu/snooze/")
 
     sold_out = page.locator("#soldout")

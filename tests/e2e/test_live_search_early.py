@@ -4,6 +4,7 @@ script, starts listening only at DOMContentLoaded; the search must still run."""
 import pytest
 
 from catalogs import services as menu
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,10 +39,7 @@ def test_a_search_typed_before_the_page_finished_loading_still_runs(stack, brows
 
     page = browser.new_page(viewport={"width": 820, "height": 1180})
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("chef")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "chef")
     page.get_by_role("link", name="Menu", exact=True).wait_for()
 
     page.add_init_script(TYPE_BEFORE_SCRIPTS)

@@ -12,7 +12,7 @@ from catalogs.models import CatalogVersion
 from catalogs.publishing import services as publishing_services
 from gett.sandbox.models import SandboxCatalogIngestion
 from gett.sandbox.services import store_provision
-from tests.e2e.helpers import search_type
+from tests.e2e.helpers import log_in, search_type
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,10 +47,7 @@ def test_a_price_change_in_the_editor_becomes_a_new_version_gett_accepts(stack, 
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("chef")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "chef")
 
     page.get_by_role("link", name="Menu", exact=True).click()
     # The menu lists sections with counts; items are found by name.

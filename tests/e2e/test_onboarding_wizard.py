@@ -21,6 +21,7 @@ from onboarding import services as onboarding
 from onboarding.models import Onboarding
 from stores.models import Store
 from tests.catalogs.menus import build_menu
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,10 +51,7 @@ def test_a_new_store_goes_live_on_gett_through_the_wizard(stack, browser, settin
 
     page = browser.new_page(viewport={"width": 820, "height": 1180})
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "boss")
 
     # A new store, off Gett.
     page.get_by_role("link", name="Add a store").first.click()

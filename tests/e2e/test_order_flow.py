@@ -15,6 +15,7 @@ from gett.sandbox.models import SandboxOrder
 from gett.sandbox.services import catalogset_seed, store_provision
 from orders.models import Order
 from tests.catalogs.menus import build_menu
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,10 +45,7 @@ def test_a_test_order_is_worked_on_the_board_and_gett_hears_every_step(stack, br
 
     page = browser.new_page(viewport={"width": 820, "height": 1180})  # a kitchen tablet
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "boss")
     page.get_by_role("link", name=re.compile("Open store")).first.click()
     page.get_by_label("What to send").select_option("valid")
     page.get_by_role("button", name="Send a test order").click()

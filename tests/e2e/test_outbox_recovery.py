@@ -11,6 +11,7 @@ import pytest
 from gett.models import OutboundMessage
 from gett.sandbox.models import SandboxCall, SandboxStore
 from gett.sandbox.services import fault_arm, store_provision
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,10 +27,7 @@ def test_a_pause_sent_while_gett_fails_is_retried_until_gett_has_it(stack, brows
 
     page = browser.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "manager")
     page.get_by_role("link", name=re.compile("Open store")).first.click()
     page.get_by_label("Reason").select_option("operational_issues")
     page.get_by_role("radio", name="Until I resume it").check()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from gett.sandbox.models import SandboxStore
 from gett.sandbox.services import store_provision
 from stores.models import Store
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,10 +31,7 @@ def test_merchant_pauses_with_a_reason_and_preset_then_resumes_and_gett_hears_bo
 
     page = browser.new_page(viewport={"width": 820, "height": 1180})  # a kitchen tablet
     page.set_default_timeout(15_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("kitchen")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "kitchen")
 
     page.get_by_role("link", name=re.compile("Harbor Street Burgers|Open store")).first.click()
     page.get_by_label("Reason").select_option("too_busy")

@@ -11,6 +11,7 @@ import pytest
 from gett.sandbox.models import SandboxTestOrder, SandboxWebhookCall
 from gett.sandbox.services import catalogset_seed, store_provision
 from gett.signing import verify
+from tests.e2e.helpers import log_in
 from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -31,10 +32,7 @@ def test_a_test_order_reaches_the_partner_signed_and_staff_see_both_calls(stack,
 
     page = browser.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{stack['url']}/accounts/login/")
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, stack["url"], "boss")
     page.get_by_role("link", name=re.compile("Open store")).first.click()
     page.get_by_label("What to send").select_option("valid")
     page.get_by_role("button", name="Send a test order").click()

@@ -4,7 +4,13 @@ from django.utils import timezone
 
 from gett.models import OutboundMessage
 from stores.models import PauseReason, Store, StoreEvent
-from tests.factories import MembershipFactory, MerchantFactory, StoreFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    MerchantFactory,
+    StoreFactory,
+    StoreMessageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -282,19 +288,13 @@ def test_store_change_form_shows_a_failure_a_newer_delivery_of_another_kind_did_
     admin_client,
 ):
     store = StoreFactory()
-    OutboundMessage.objects.create(
+    StoreMessageFactory(
+        store=store,
         kind="store.update",
-        key=store.outbox_key,
-        target_id=str(store.gett_store_id),
         state=OutboundMessage.State.FAILED,
         last_error="Gett refused the address",
     )
-    OutboundMessage.objects.create(
-        kind="store.status",
-        key=store.outbox_key,
-        target_id=str(store.gett_store_id),
-        state=OutboundMessage.State.DELIVERED,
-    )
+    StoreMessageFactory(store=store, state=OutboundMessage.State.DELIVERED)
 
     response = admin_client.get(reverse("admin:stores_store_change", args=[store.pk]))
 

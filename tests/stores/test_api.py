@@ -13,7 +13,7 @@ from gett import outbox
 from gett.models import OutboundMessage
 from stores.api import StoreListApi
 from stores.models import Membership, PauseReason, Store
-from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.factories import MembershipFactory, StoreFactory, StoreMessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -660,19 +660,13 @@ def test_api_docs_page_serves_swagger_ui_itself_not_from_a_cdn(client, owner):
 def test_last_sync_is_the_worst_current_message_not_a_newer_delivered_one(store, api):
     """A failed change must not hide behind a newer "Delivered" of another kind (as on the
     store page): the list and the detail agree with the merchant's pages."""
-    OutboundMessage.objects.create(
+    StoreMessageFactory(
+        store=store,
         kind="store.update",
-        key=store.outbox_key,
-        target_id=str(store.gett_store_id),
         state=OutboundMessage.State.FAILED,
         last_error="Gett refused the address",
     )
-    OutboundMessage.objects.create(
-        kind="store.status",
-        key=store.outbox_key,
-        target_id=str(store.gett_store_id),
-        state=OutboundMessage.State.DELIVERED,
-    )
+    StoreMessageFactory(store=store, state=OutboundMessage.State.DELIVERED)
 
     listed = api.get(_list_url()).data["results"][0]["last_sync"]
     detail = api.get(_detail_url(store)).data["last_sync"]
