@@ -104,6 +104,7 @@ def server_start(
     *, database_name: str, workers: int, threads: int, port: int | None = None
 ) -> tuple[subprocess.Popen, str]:
     from bench.postgres import free_port
+    from portal.prodlocal import gunicorn_command
 
     port = port or free_port()
     env = {
@@ -111,24 +112,8 @@ def server_start(
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "BENCH_DATABASE_NAME": database_name,
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "portal.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
+    # Production's command; connections kept open between the rounds of the run.
+    command = gunicorn_command(port, workers=workers, threads=threads, keep_alive=30)
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

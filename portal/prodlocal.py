@@ -101,6 +101,33 @@ class Ports:
         return self.base + 4
 
 
+def gunicorn_command(port: int, *, workers: int, threads: int, keep_alive: int = 2) -> list[str]:
+    """The portal's web server as production runs it (gthread workers on loopback `port`);
+    the webhook benchmark measures this same command."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        str(keep_alive),
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+    ]
+
+
 @dataclass
 class ProdStack:
     ports: Ports = field(default_factory=Ports)
@@ -435,35 +462,13 @@ class ProdStack:
 
     # The sandbox, the web and the workers --------------------------------------------------------
 
-    def _gunicorn(self, port: int, *, workers: int, threads: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--timeout",
-            "30",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ]
-
     def _start_sandbox(self) -> None:
         self._say(f"Gett sandbox on {self.gett_api_url}")
         # One process, several threads: SQLite takes one writer at a time anyway, and a hung
         # request (the "hang" fault) must not block the others.
         process = self._spawn(
             "sandbox",
-            self._gunicorn(self.ports.sandbox, workers=1, threads=8),
+            gunicorn_command(self.ports.sandbox, workers=1, threads=8),
             self.env_for_sandbox(),
         )
         wait_for_port(self.ports.sandbox, process=process, timeout=60)
@@ -471,7 +476,7 @@ class ProdStack:
     def _start_web(self) -> None:
         self._say(f"Portal on {self.url} ({self.web_workers} gunicorn web processes)")
         process = self._spawn(
-            "web", self._gunicorn(self.ports.web, workers=self.web_workers, threads=4), self.env()
+            "web", gunicorn_command(self.ports.web, workers=self.web_workers, threads=4), self.env()
         )
         wait_for_port(self.ports.web, process=process, timeout=60)
 
