@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -272,22 +272,18 @@ def _items_data(
     of the merchant against the page's item ids, which grows with the menu.
     """
     pks = [row[0] for row in rows]
-    sections_of: dict[int, list] = defaultdict(list)
-    for item_pk, section_id, owner in (
-        SectionItem.objects.filter(item_id__in=pks)
-        .order_by("section__position", "section_id")
-        .values_list("item_id", public_id_column("section__public_id"), "section__merchant_id")
-    ):
-        if owner == merchant.pk:
-            sections_of[item_pk].append(uuid_text(section_id))
-    groups_of: dict[int, list] = defaultdict(list)
-    for item_pk, group_id, owner in (
-        ItemModifierGroup.objects.filter(item_id__in=pks)
-        .order_by("position", "id")
-        .values_list("item_id", public_id_column("group__public_id"), "group__merchant_id")
-    ):
-        if owner == merchant.pk:
-            groups_of[item_pk].append(uuid_text(group_id))
+
+    def linked(links: QuerySet, target: str) -> dict[int, list]:
+        """Item pk -> the public ids of its linked `target` (section or group), in order."""
+        of: dict[int, list] = defaultdict(list)
+        columns = ("item_id", public_id_column(f"{target}__public_id"), f"{target}__merchant_id")
+        for item_pk, public_id, owner in links.filter(item_id__in=pks).values_list(*columns):
+            if owner == merchant.pk:
+                of[item_pk].append(uuid_text(public_id))
+        return of
+
+    sections_of = linked(SectionItem.objects.order_by("section__position", "section_id"), "section")
+    groups_of = linked(ItemModifierGroup.objects.order_by("position", "id"), "group")
     snoozes_of: dict[int, list] = defaultdict(list)
     snoozes = ItemSnooze.objects.filter(item_id__in=pks).active(timezone.now())
     for item_pk, store_id, until, created_at in snoozes.order_by(
