@@ -345,7 +345,7 @@ def sweep(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     # A worker died mid-send: the claim is older than any task may run. Its task is gone too
     # (a redelivered copy finds the row SENDING and leaves it), so re-enqueue it now.
-    stale_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    stale_claim = now - timedelta(seconds=settings.OUTBOX_DELIVERY_TIME_LIMIT * 2)
     stale = OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale_claim)
     reclaimed = list(stale.order_by("id").values_list("id", flat=True)[:limit])
     stale.filter(id__in=reclaimed).update(state=State.PENDING, claimed_at=None, next_attempt_at=now)

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from gett import outbox
@@ -9,7 +10,15 @@ from gett import outbox
 DATABASE_RETRY_SECONDS = 3
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+# Killed past OUTBOX_DELIVERY_TIME_LIMIT (one call to Gett takes at most its two timeouts): the
+# sweep takes over claims older than twice that.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    time_limit=settings.OUTBOX_DELIVERY_TIME_LIMIT,
+    soft_time_limit=None,
+)
 def outbox_deliver_task(self, message_id: int) -> None:
     try:
         outbox.deliver(message_id=message_id)

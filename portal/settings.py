@@ -282,6 +282,16 @@ GETT_WEBHOOK_SECRETS = env.list("GETT_WEBHOOK_SECRETS", default=["whsec_sandbox"
 GETT_WEBHOOK_TOLERANCE_SECONDS = env.int("GETT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 GETT_CONNECT_TIMEOUT = env.float("GETT_CONNECT_TIMEOUT", default=3.05)
 GETT_READ_TIMEOUT = env.float("GETT_READ_TIMEOUT", default=10.0)
+# The outbox's delivery task makes one call to Gett, so its own time limit is far below the
+# slowest task's: a claim older than twice this was left by a killed worker, and the sweep hands
+# the message to another (a kitchen's status waits about a minute, not 2 x CELERY_TASK_TIME_LIMIT).
+OUTBOX_DELIVERY_TIME_LIMIT = env.int("OUTBOX_DELIVERY_TIME_LIMIT", default=25)
+if OUTBOX_DELIVERY_TIME_LIMIT <= GETT_CONNECT_TIMEOUT + GETT_READ_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"OUTBOX_DELIVERY_TIME_LIMIT ({OUTBOX_DELIVERY_TIME_LIMIT} s) must be longer than one call "
+        f"to Gett (GETT_CONNECT_TIMEOUT + GETT_READ_TIMEOUT = "
+        f"{GETT_CONNECT_TIMEOUT + GETT_READ_TIMEOUT:g} s), or every slow call is killed."
+    )
 # Gett's documented production limit is 100 writes/min for the whole partner organisation;
 # we stay under it with headroom for calls made outside the outbox (onboarding).
 GETT_WRITES_PER_MINUTE = env.int("GETT_WRITES_PER_MINUTE", default=90)

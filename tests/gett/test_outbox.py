@@ -944,7 +944,7 @@ def test_sweep_recovers_a_message_whose_worker_died_mid_send(
     OutboundMessage.objects.filter(pk=message.pk).update(
         state=State.SENDING, claimed_at=now, last_attempt_at=now, attempts=1
     )
-    time_machine.shift(timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2 + 1))
+    time_machine.shift(timedelta(seconds=settings.OUTBOX_DELIVERY_TIME_LIMIT * 2 + 1))
 
     outbox.sweep()
 
@@ -958,11 +958,37 @@ def test_sweep_recovers_a_message_whose_worker_died_mid_send(
     assert reload(message).attempts == 2
 
 
+def test_a_killed_worker_holds_a_status_back_about_a_minute_not_the_longest_tasks_limit(
+    now, time_machine, settings, scheduled
+):
+    """The delivery task has its own time limit, bounded by one call to Gett, so a claim goes
+    stale after twice that, not after twice the limit of the slowest task (a menu publish)."""
+    assert settings.OUTBOX_DELIVERY_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    assert settings.OUTBOX_DELIVERY_TIME_LIMIT * 2 <= 60
+    message = store_status()
+    OutboundMessage.objects.filter(pk=message.pk).update(state=State.SENDING, claimed_at=now)
+
+    time_machine.shift(timedelta(seconds=settings.OUTBOX_DELIVERY_TIME_LIMIT * 2 - 1))
+    assert outbox.sweep() == 0
+    time_machine.shift(timedelta(seconds=2))
+    assert outbox.sweep() == 1
+    assert scheduled == [Scheduled(message.pk, None)]
+
+
+def test_the_delivery_task_is_killed_before_its_claim_goes_stale(settings):
+    from gett.tasks import outbox_deliver_task
+
+    one_call = settings.GETT_CONNECT_TIMEOUT + settings.GETT_READ_TIMEOUT
+    assert outbox_deliver_task.time_limit == settings.OUTBOX_DELIVERY_TIME_LIMIT
+    assert one_call < outbox_deliver_task.time_limit
+
+
 def test_sweep_re_enqueues_at_most_its_limit_per_run(now, time_machine, settings, scheduled):
     dead_worker = store_status()
     lost = order_status("confirmed")
     OutboundMessage.objects.filter(pk=dead_worker.pk).update(state=State.SENDING, claimed_at=now)
-    time_machine.shift(timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2 + 1))
+    stale = max(settings.OUTBOX_DELIVERY_TIME_LIMIT * 2, settings.OUTBOX_LOST_AFTER_SECONDS)
+    time_machine.shift(timedelta(seconds=stale + 1))
 
     assert outbox.sweep(limit=1) == 1
     assert scheduled == [Scheduled(dead_worker.pk, None)]
@@ -970,10 +996,12 @@ def test_sweep_re_enqueues_at_most_its_limit_per_run(now, time_machine, settings
     assert scheduled[1:] == [Scheduled(lost.pk, None)]
 
 
-def test_sweep_leaves_a_message_that_is_being_sent_right_now_alone(now, time_machine, scheduled):
+def test_sweep_leaves_a_message_that_is_being_sent_right_now_alone(
+    now, time_machine, settings, scheduled
+):
     message = store_status()
     OutboundMessage.objects.filter(pk=message.pk).update(state=State.SENDING, claimed_at=now)
-    time_machine.shift(timedelta(seconds=90))
+    time_machine.shift(timedelta(seconds=settings.OUTBOX_DELIVERY_TIME_LIMIT * 2 - 1))
 
     assert outbox.sweep() == 0
     assert reload(message).state == State.SENDING

@@ -161,3 +161,10 @@ def test_with_a_bucket_uploaded_images_go_to_it_under_media():
         "media",
         "cdn.example.com/menus",
     )
+
+
+def test_a_delivery_time_limit_shorter_than_one_call_to_gett_is_refused():
+    said = _settings({"DEBUG": "true", "GETT_READ_TIMEOUT": "30"}, "s.OUTBOX_DELIVERY_TIME_LIMIT")
+
+    assert "ImproperlyConfigured" in said
+    assert "OUTBOX_DELIVERY_TIME_LIMIT (25 s) must be longer than one call to Gett" in said

@@ -42,7 +42,7 @@ PORT_BASE = int(os.environ.get("RELIABILITY_PORT_BASE", "7750"))
 SETTLE_SECONDS = 180.0
 
 # Production settings, with the timings of a test: the sweep looks every few seconds, a claim
-# is stale after 2 x 20 s, a hung Gett times out after 3 s, and the write pacing and the
+# is stale after 2 x 10 s, a hung Gett times out after 3 s, and the write pacing and the
 # kitchen's API throttle are raised to the test's rate (the limits are tested elsewhere).
 STACK_ENV = {
     "OUTBOX_SWEEP_SECONDS": "3",
@@ -50,6 +50,7 @@ STACK_ENV = {
     "OUTBOX_BACKOFF_MAX_SECONDS": "4",
     "OUTBOX_BREAKER_PROBE_SECONDS": "2",
     "CELERY_TASK_TIME_LIMIT": "20",
+    "OUTBOX_DELIVERY_TIME_LIMIT": "10",
     "CELERY_TASK_SOFT_TIME_LIMIT": "15",
     "GETT_CONNECT_TIMEOUT": "2",
     "GETT_READ_TIMEOUT": "3",
