@@ -10,14 +10,15 @@ from gett import outbox
 DATABASE_RETRY_SECONDS = 3
 
 
-# Killed past OUTBOX_DELIVERY_TIME_LIMIT (one call to Gett takes at most its two timeouts): the
-# sweep takes over claims older than twice that.
+# Stopped past OUTBOX_DELIVERY_TIME_LIMIT (one call to Gett takes at most its two timeouts): the
+# sweep takes over claims older than twice that. The soft limit must not exceed the hard one
+# (Celery refuses to run the task otherwise), and the app's default soft limit is far above it.
 @shared_task(
     bind=True,
     acks_late=True,
     max_retries=None,
     time_limit=settings.OUTBOX_DELIVERY_TIME_LIMIT,
-    soft_time_limit=None,
+    soft_time_limit=settings.OUTBOX_DELIVERY_TIME_LIMIT,
 )
 def outbox_deliver_task(self, message_id: int) -> None:
     try:
