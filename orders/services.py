@@ -348,8 +348,11 @@ def _step(
     fields = ["status", "updated_at", STEP_TIMESTAMPS[status]]
     order.status = status
     setattr(order, STEP_TIMESTAMPS[status], now)
+    busy = 0
     if status == Status.CONFIRMED or prep_minutes is not None:
-        minutes = prep_minutes or order.store.default_prep_minutes
+        # Without a choice (auto-accept, the API), the store's usual time, plus busy mode's.
+        busy = 0 if prep_minutes else order.store.busy_extra_at(now)
+        minutes = prep_minutes or order.store.prep_minutes_at(now)
         order.estimated_ready_at = now + timedelta(minutes=minutes)
         fields.append("estimated_ready_at")
     if order.acknowledged_at is None:
@@ -364,6 +367,8 @@ def _step(
     if "estimatedReadyAt" in payload:
         local = timezone.localtime(order.estimated_ready_at, order.store.tzinfo)
         message += f", ready by {local:%H:%M}"
+        if busy:
+            message += f" (busy: +{busy} min)"
     OrderEvent.objects.create(
         order=order, kind=Kind.STATUS, at=now, user=user, actor=actor, message=message
     )

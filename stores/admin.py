@@ -114,7 +114,8 @@ class StoreAdmin(admin.ModelAdmin):
     autocomplete_fields = ("merchant",)
     actions = ("resume_stores",)
     # Gett owns its store id (set by onboarding); status changes must reach Gett, so they go
-    # through the actions and the store pages, never a bare form field.
+    # through the actions and the store pages, never a bare form field. Busy mode is set on the
+    # orders board or the API, where `services.store_busy_set` checks it has an end.
     readonly_fields = (
         "public_id",
         "gett_store_id",
@@ -128,6 +129,8 @@ class StoreAdmin(admin.ModelAdmin):
         "pause_reason",
         "paused_at",
         "resume_at",
+        "busy_extra_minutes",
+        "busy_until",
         "created_at",
         "updated_at",
     )
@@ -168,6 +171,8 @@ class StoreAdmin(admin.ModelAdmin):
                     "delivery_fee",
                     "minimum_order",
                     "default_prep_minutes",
+                    "busy_extra_minutes",
+                    "busy_until",
                     "auto_accept",
                 )
             },

@@ -15,6 +15,7 @@ Conventions for the whole merchant API (the menu API follows them too):
   not do a thing gets a 403 saying who can.
 """
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -24,7 +25,7 @@ from gett import outbox
 from portal.money import money_data
 from stores import access, services
 from stores.access import Action
-from stores.models import PauseReason, Store
+from stores.models import MAX_BUSY_MINUTES, PauseReason, Store
 
 
 class MoneySerializer(serializers.Serializer):
@@ -53,12 +54,23 @@ class SyncSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class BusySerializer(serializers.Serializer):
+    extra_minutes = serializers.IntegerField()
+    until = serializers.DateTimeField()
+
+
 class StoreOutputSerializer(serializers.ModelSerializer):
     partner_store_id = serializers.UUIDField(source="public_id", read_only=True)
     merchant = serializers.CharField(source="merchant.name", read_only=True)
     address = serializers.SerializerMethodField()
     delivery_fee = serializers.SerializerMethodField()
     minimum_order = serializers.SerializerMethodField()
+    busy = serializers.SerializerMethodField(
+        help_text=(
+            "Busy mode: orders accepted now are promised `extra_minutes` later, until `until`; "
+            "null when off."
+        )
+    )
     last_sync = serializers.SerializerMethodField(
         help_text=(
             "Where the store stands with Gett: its worst current message (a failed or retrying "
@@ -89,6 +101,7 @@ class StoreOutputSerializer(serializers.ModelSerializer):
             "delivery_fee",
             "minimum_order",
             "default_prep_minutes",
+            "busy",
             "auto_accept",
             "last_sync",
         ]
@@ -110,6 +123,15 @@ class StoreOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer)
     def get_minimum_order(self, store: Store) -> dict:
         return money_data(store.minimum_order, store.currency)
+
+    @extend_schema_field(BusySerializer(allow_null=True))
+    def get_busy(self, store: Store) -> dict | None:
+        extra = store.busy_extra_at(timezone.now())
+        return (
+            BusySerializer({"extra_minutes": extra, "until": store.busy_until}).data
+            if extra
+            else None
+        )
 
     @extend_schema_field(SyncSerializer(allow_null=True))
     def get_last_sync(self, store: Store) -> dict | None:
@@ -167,6 +189,44 @@ class StorePauseApi(APIView):
             store=store,
             reason=data.validated_data["reason"],
             resume_at=data.validated_data.get("resume_at"),
+            user=request.user,
+        )
+        return Response(StoreOutputSerializer(store).data)
+
+
+class BusyInputSerializer(serializers.Serializer):
+    extra_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_BUSY_MINUTES,
+        help_text="Minutes added to the usual prep time of orders accepted from now; 0 turns "
+        "busy mode off.",
+    )
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When busy mode ends by itself (required when on; at most a day ahead).",
+    )
+
+
+class StoreBusyApi(APIView):
+    @extend_schema(
+        request=BusyInputSerializer,
+        responses={
+            200: StoreOutputSerializer,
+            400: OpenApiResponse(description="Invalid minutes or end time (field errors)."),
+            403: OpenApiResponse(description="Your role cannot change busy mode."),
+            404: OpenApiResponse(description="No such store among your merchants."),
+        },
+    )
+    def post(self, request, public_id):
+        # Busy mode is the kitchen's call, like a pause: the same roles.
+        store = access.store_get_for_user(request, public_id, Action.PAUSE)
+        data = BusyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = services.store_busy_set(
+            store=store,
+            extra_minutes=data.validated_data["extra_minutes"],
+            until=data.validated_data.get("until"),
             user=request.user,
         )
         return Response(StoreOutputSerializer(store).data)

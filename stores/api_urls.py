@@ -9,4 +9,5 @@ urlpatterns = [
     path("stores/<uuid:public_id>/", api.StoreDetailApi.as_view(), name="store-detail"),
     path("stores/<uuid:public_id>/pause/", api.StorePauseApi.as_view(), name="store-pause"),
     path("stores/<uuid:public_id>/resume/", api.StoreResumeApi.as_view(), name="store-resume"),
+    path("stores/<uuid:public_id>/busy/", api.StoreBusyApi.as_view(), name="store-busy"),
 ]

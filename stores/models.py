@@ -12,6 +12,9 @@ from django_countries import countries
 
 from portal.money import MAX_PRICE_MINOR
 
+# Busy mode adds at most two hours to a store's usual prep time, for at most a day at a time.
+MAX_BUSY_MINUTES = 120
+
 
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166-1 alpha-2 codes with their English names (django-countries' list).
@@ -187,6 +190,12 @@ class Store(models.Model):
         default=15, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
     auto_accept = models.BooleanField(default=False)
+    # Busy mode: the kitchen is behind, so orders accepted now are promised this much later
+    # (0: off). It ends by itself at `busy_until` (None: when turned off).
+    busy_extra_minutes = models.PositiveSmallIntegerField(
+        "busy: extra prep minutes", default=0, validators=[MaxValueValidator(MAX_BUSY_MINUTES)]
+    )
+    busy_until = models.DateTimeField("busy until", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -252,6 +261,20 @@ class Store(models.Model):
     def outbox_key(self) -> str:
         """Messages about this store go out to Gett in order under this key."""
         return f"store:{self.public_id}"
+
+    def busy_extra_at(self, now: datetime) -> int:
+        """The extra prep minutes busy mode adds at `now` (0 when off or run out)."""
+        if self.busy_until is not None and self.busy_until <= now:
+            return 0
+        return self.busy_extra_minutes
+
+    @property
+    def busy_extra_now(self) -> int:
+        return self.busy_extra_at(timezone.now())
+
+    def prep_minutes_at(self, now: datetime) -> int:
+        """The prep time an order accepted at `now` is promised: the usual one, plus busy mode's."""
+        return self.default_prep_minutes + self.busy_extra_at(now)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

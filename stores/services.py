@@ -16,7 +16,7 @@ from gett.errors import GettError
 from gett.models import OutboundMessage
 from gett.wire import datetime_from_wire, datetime_to_wire
 from portal.exceptions import InvalidStateError, PortalError
-from stores.models import Merchant, PauseReason, Store, StoreEvent
+from stores.models import MAX_BUSY_MINUTES, Merchant, PauseReason, Store, StoreEvent
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,12 @@ RESUME_PRESETS = {
 }
 
 
+def end_of_today(*, store: Store, now: datetime) -> datetime:
+    """Midnight at the end of today, in the store's own time zone."""
+    local = now.astimezone(store.tzinfo)
+    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=store.tzinfo)
+
+
 def resume_at_for_preset(
     *, store: Store, preset: str, at: datetime | None = None, now: datetime | None = None
 ) -> datetime | None:
@@ -117,10 +123,7 @@ def resume_at_for_preset(
     if preset == "1h":
         return now + timedelta(hours=1)
     if preset == "today":
-        # Midnight at the end of today, in the store's own time zone.
-        local = now.astimezone(store.tzinfo)
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=store.tzinfo)
-        return midnight
+        return end_of_today(store=store, now=now)
     if preset == "at":
         if at is None:
             raise PortalError("Choose the time the store should resume.", field="resume_at")
@@ -183,6 +186,73 @@ def store_resume(
     store.save(update_fields=["status", "pause_reason", "paused_at", "resume_at", "updated_at"])
     _tell_gett(store=store, kind="store.status", payload=store_status_payload(store))
     logger.info("store %s resumed (%s)", store.public_id, "automatic" if automatic else user)
+    return store
+
+
+# --- busy mode --------------------------------------------------------------------------------
+
+# How long busy mode lasts. It always ends by itself: a busy mode left on by mistake would promise
+# every later customer a late order (merchants' complaint about busy modes that never switch back).
+BUSY_FOR = {
+    "30m": "30 minutes",
+    "1h": "1 hour",
+    "2h": "2 hours",
+    "today": "Rest of today",
+}
+BUSY_EXTRA_PRESETS = (10, 20, 30)
+MAX_BUSY = timedelta(days=1)
+
+
+def busy_until_for(*, store: Store, for_: str, now: datetime | None = None) -> datetime:
+    """When busy mode chosen now for `for_` (a BUSY_FOR key) ends."""
+    now = now or timezone.now()
+    if for_ == "30m":
+        return now + timedelta(minutes=30)
+    if for_ == "1h":
+        return now + timedelta(hours=1)
+    if for_ == "2h":
+        return now + timedelta(hours=2)
+    if for_ == "today":
+        return end_of_today(store=store, now=now)
+    raise PortalError("Choose how long the store is busy.", field="for")
+
+
+@transaction.atomic
+def store_busy_set(
+    *,
+    store: Store,
+    extra_minutes: int,
+    until: datetime | None,
+    user: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> Store:
+    """Busy mode: orders accepted from now until `until` are promised `extra_minutes` later
+    (their estimatedReadyAt tells Gett). 0 turns it off. It needs an end, within a day."""
+    now = now or timezone.now()
+    if not 0 <= extra_minutes <= MAX_BUSY_MINUTES:
+        raise PortalError(
+            f"Busy mode adds from 1 to {MAX_BUSY_MINUTES} minutes (0 turns it off).",
+            field="extra_minutes",
+        )
+    if extra_minutes == 0:
+        until = None
+    elif until is None:
+        raise PortalError("Choose when busy mode ends.", field="until")
+    elif timezone.is_naive(until):
+        raise PortalError("The end of busy mode needs a time zone.", field="until")
+    elif until <= now:
+        raise PortalError("The end of busy mode must be in the future.", field="until")
+    elif until > now + MAX_BUSY:
+        raise PortalError(
+            "Busy mode lasts at most a day: turn it on again tomorrow.", field="until"
+        )
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    store.busy_extra_minutes = extra_minutes
+    store.busy_until = until
+    store.save(update_fields=["busy_extra_minutes", "busy_until", "updated_at"])
+    logger.info(
+        "store %s busy: +%s min until %s, by %s", store.public_id, extra_minutes, until, user
+    )
     return store
 
 

@@ -9,6 +9,7 @@ app_name = "orders"
 # Every view takes `store_id` from the mount point.
 urlpatterns = [
     path("", views.board, name="board"),
+    path("busy/", views.busy, name="busy"),
     path("<uuid:order_id>/", views.detail, name="detail"),
     path("<uuid:order_id>/ticket/", views.ticket, name="ticket"),
     path("<uuid:order_id>/seen/", views.acknowledge, name="acknowledge"),

@@ -27,8 +27,9 @@ from gett.models import OutboundMessage
 from orders import selectors, services
 from orders.models import Order, OrderLine
 from portal.exceptions import PortalError
-from portal.typing import HtmxHttpRequest
+from portal.typing import AuthedHttpRequest, HtmxHttpRequest
 from stores import access
+from stores import services as store_services
 from stores.access import Action
 from stores.models import Store
 
@@ -70,11 +71,9 @@ def step_buttons(order: Order) -> list[StepButton]:
     return buttons
 
 
-def prep_presets(store: Store) -> list[int]:
-    presets = set(services.PREP_PRESETS)
-    if store.default_prep_minutes:
-        presets.add(store.default_prep_minutes)
-    return sorted(presets)
+def prep_presets(store: Store, now: datetime) -> list[int]:
+    """The accept buttons' minutes: the usual ones and the store's own (with busy mode's)."""
+    return sorted({*services.PREP_PRESETS, store.prep_minutes_at(now)})
 
 
 class _OrderCard(Protocol):
@@ -111,7 +110,12 @@ def _board_context(request: HtmxHttpRequest, store: Store) -> dict:
     return {
         "store": store,
         "now": now,
-        "presets": prep_presets(store),
+        "presets": prep_presets(store, now),
+        "usual_minutes": store.prep_minutes_at(now),
+        "busy_extra": store.busy_extra_at(now),
+        "busy_for": store_services.BUSY_FOR.items(),
+        "busy_presets": store_services.BUSY_EXTRA_PRESETS,
+        "can_busy": access.can(access.membership_for(request, store.merchant_id), Action.PAUSE),
         "cancel_reasons": services.CANCEL_REASONS.items(),
         "poll_seconds": BOARD_POLL_SECONDS,
         "accept_minutes": selectors.ACCEPT_DEADLINE_MINUTES,
@@ -133,6 +137,45 @@ def board(request: HtmxHttpRequest, store_id) -> HttpResponse:
 
 
 # --- actions --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def busy(request: AuthedHttpRequest, store_id) -> HttpResponse:
+    """Busy mode on (extra minutes, for how long) or off (extra 0), from the board."""
+    store = access.store_get_for_user(request, store_id, Action.PAUSE)
+    try:
+        extra = _minutes(request.POST.get("extra_minutes"), "Choose how many minutes to add.")
+        until = (
+            store_services.busy_until_for(store=store, for_=request.POST.get("for", ""))
+            if extra
+            else None
+        )
+        store = store_services.store_busy_set(
+            store=store, extra_minutes=extra, until=until, user=request.user
+        )
+    except PortalError as exc:
+        return _board_after(request, store, error=exc.message)
+    if store.busy_extra_minutes and store.busy_until:
+        local = timezone.localtime(store.busy_until, store.tzinfo)
+        done = f"Busy: new orders are promised {extra} minutes later, until {local:%H:%M}."
+    else:
+        done = "Busy mode is off: new orders get the usual prep time."
+    return _board_after(request, store, done=done)
+
+
+def _board_after(
+    request: HtmxHttpRequest, store: Store, *, done: str = "", error: str = ""
+) -> HttpResponse:
+    if request.htmx:
+        context = _board_context(request, store)
+        context["notice"] = {"text": error or done, "error": bool(error)}
+        return _render(request, "orders/board.html#board", context, store)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("orders:board", store_id=store.public_id)
 
 
 def _back(request: HtmxHttpRequest, store: Store, order: Order) -> HttpResponse:
@@ -177,8 +220,13 @@ def acknowledge(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
 def _prep_minutes(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    if not (raw.isascii() and raw.isdigit()):
-        raise PortalError("Choose a prep time in minutes.", field="prep_minutes")
+    return _minutes(raw, "Choose a prep time in minutes.")
+
+
+def _minutes(raw: str | None, refusal: str) -> int:
+    """A whole number of minutes typed or posted (digits only, at most 4 of them)."""
+    if not (raw and raw.isascii() and raw.isdigit() and len(raw) <= 4):
+        raise PortalError(refusal)
     return int(raw)
 
 
@@ -251,15 +299,18 @@ def detail(request: HtmxHttpRequest, store_id, order_id) -> HttpResponse:
     order = selectors.order_get_for_user(request, order_id, store=store)
     _decorate([order], store)
     membership = access.membership_for(request, store.merchant_id)
+    now = timezone.now()
     context = {
         "store": store,
         "order": order,
         "detail": selectors.order_detail(order),
-        "presets": prep_presets(store),
+        "presets": prep_presets(store, now),
+        "usual_minutes": store.prep_minutes_at(now),
+        "busy_extra": store.busy_extra_at(now),
         "cancel_reasons": services.CANCEL_REASONS.items(),
         "can_work": access.can(membership, Action.WORK_ORDERS),
         "on_detail": True,
-        "now": timezone.now(),
+        "now": now,
     }
     return _render(request, "orders/order_detail.html", context, store)
 
