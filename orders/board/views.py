@@ -165,17 +165,25 @@ def busy(request: AuthedHttpRequest, store_id) -> HttpResponse:
 
 
 def _board_after(
-    request: HtmxHttpRequest, store: Store, *, done: str = "", error: str = ""
+    request: HtmxHttpRequest,
+    store: Store,
+    *,
+    done: str = "",
+    error: str = "",
+    back: HttpResponse | None = None,
 ) -> HttpResponse:
+    """After an action: with htmx the board swaps itself and the notice shows inside it (a
+    flash message would turn up on a later page instead); without, a redirect (`back`, else the
+    board) and a flash message."""
     if request.htmx:
         context = _board_context(request, store)
         context["notice"] = {"text": error or done, "error": bool(error)}
         return _render(request, "orders/board.html#board", context, store)
     if error:
         messages.error(request, error)
-    else:
+    elif done:
         messages.success(request, done)
-    return redirect("orders:board", store_id=store.public_id)
+    return back or redirect("orders:board", store_id=store.public_id)
 
 
 def _back(request: HtmxHttpRequest, store: Store, order: Order) -> HttpResponse:
@@ -190,17 +198,8 @@ def _back(request: HtmxHttpRequest, store: Store, order: Order) -> HttpResponse:
 def _after(
     request: HtmxHttpRequest, store: Store, order: Order, *, done: str = "", error: str = ""
 ) -> HttpResponse:
-    if request.htmx:
-        # The board swaps itself; the notice shows inside it (a flash message would turn up on a
-        # later page instead).
-        context = _board_context(request, store)
-        context["notice"] = {"text": error or done, "error": bool(error)}
-        return _render(request, "orders/board.html#board", context, store)
-    if error:
-        messages.error(request, error)
-    elif done:
-        messages.success(request, done)
-    return _back(request, store, order)
+    back = None if request.htmx else _back(request, store, order)
+    return _board_after(request, store, done=done, error=error, back=back)
 
 
 def _order_for_action(request: HtmxHttpRequest, store_id, order_id) -> tuple[Store, Order]:
