@@ -1510,6 +1510,8 @@ ADMIN_ABSURDITIES = [
     ("catalog", "windows-TOTAL_FORMS", "many"),
     ("item", "name", NUL),
     ("item", "description", LONG),
+    ("item", "price", "1000000000000"),
+    ("item", "price", str(MAX_PRICE_MINOR + 1)),
     ("item", "price", "-1"),
     ("item", "price", "1e309"),
     ("item", "price", "NaN"),
@@ -1532,6 +1534,14 @@ def test_admin_change_forms_refuse_absurd_input(world, admin_client, kind, field
     response = _admin_save(admin_client, obj, **{field: value})
 
     assert_refused(response, before=before)
+
+
+def test_admin_item_price_takes_the_highest_price_every_door_takes(world, admin_client):
+    response = _admin_save(admin_client, world.menu.burger, price=str(MAX_PRICE_MINOR))
+
+    assert response.status_code == 302
+    world.menu.burger.refresh_from_db()
+    assert world.menu.burger.price == MAX_PRICE_MINOR
 
 
 def _snooze_admin_data(world: World, until: str) -> dict:
