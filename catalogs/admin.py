@@ -28,6 +28,7 @@ from catalogs.publishing.storage import CatalogStorageError
 from catalogs.services import windows_check
 from portal.exceptions import PortalError
 from portal.images import ImageField
+from portal.money import price_check
 from stores.models import Store
 
 
@@ -255,8 +256,19 @@ class ItemSnoozeInline(admin.TabularInline):
     verbose_name = "snooze"
 
 
+class ItemAdminForm(forms.ModelForm):
+    """The price (minor units here) within the bounds every door obeys (`price_check`)."""
+
+    def clean_price(self) -> int:
+        try:
+            return price_check(self.cleaned_data["price"])
+        except PortalError as exc:
+            raise ValidationError(exc.message) from None
+
+
 @admin.register(Item)
 class ItemAdmin(MenuModelAdmin):
+    form = ItemAdminForm
     formfield_overrides = {models.ImageField: {"form_class": ImageField}}  # picture limits
     list_display = ("name", "merchant", "price", "has_image", "updated_at")
     list_filter = ("merchant",)
