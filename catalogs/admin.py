@@ -26,6 +26,7 @@ from catalogs.models import (
 from catalogs.publishing import services
 from catalogs.publishing.storage import CatalogStorageError
 from catalogs.services import windows_check
+from catalogs.snoozes.services import snooze_until_check
 from portal.exceptions import PortalError
 from portal.images import ImageField
 from portal.money import price_check
@@ -247,8 +248,23 @@ class ItemModifierGroupInline(admin.TabularInline):
     verbose_name = "modifier group"
 
 
+class ItemSnoozeForm(forms.ModelForm):
+    """An end set here obeys the rule of every door (`snooze_until_check`: in the future, at
+    most 30 days ahead); one that has passed since is left alone for the expiry task."""
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until is not None and "until" in self.changed_data:
+            try:
+                snooze_until_check(until)
+            except PortalError as exc:
+                raise ValidationError(exc.message) from None
+        return until
+
+
 class ItemSnoozeInline(admin.TabularInline):
     model = ItemSnooze
+    form = ItemSnoozeForm
     fields = ("store", "until", "created_by", "created_at")
     readonly_fields = ("created_by", "created_at")
     autocomplete_fields = ("store",)
@@ -295,6 +311,7 @@ class ItemAdmin(MenuModelAdmin):
 
 @admin.register(ItemSnooze)
 class ItemSnoozeAdmin(MenuModelAdmin):
+    form = ItemSnoozeForm
     merchant_lookup = "store__merchant_id"
     list_display = ("item", "store", "until", "created_by", "created_at")
     list_filter = (("until", admin.EmptyFieldListFilter), "store__merchant")
