@@ -1637,6 +1637,22 @@ def test_admin_order_change_form_changes_nothing(world, admin_client, field, val
     assert snapshot() == before
 
 
+def test_admin_outbox_change_form_changes_nothing(world, admin_client):
+    """A message's page shows no Save, but a POST to it saved the whole row as read: a
+    delivery claimed meanwhile (pending -> sending) could be written back to pending."""
+    message = OutboundMessage.objects.create(
+        kind="store.status", key=world.store.outbox_key, state="failed"
+    )
+    url = _change_url(message)
+    data = admin_form(admin_client, url)
+    before = snapshot()
+
+    response = admin_client.post(url, {**data, "state": "delivered", "_save": "Save"})
+
+    assert response.status_code < 500
+    assert snapshot() == before
+
+
 ACTIONS = [
     ("gett", "outboundmessage", "retry_failed"),
     ("stores", "store", "resume_stores"),
