@@ -89,14 +89,11 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def has_change_permission(self, request, obj=None) -> bool:
+        # "Change" covers the Retry action on the list; a message's own page only shows it.
+        # Saving that page would write the whole row back as read, over a delivery claimed
+        # meanwhile, so it is view-only (a POST to it is refused).
+        return obj is None and super().has_change_permission(request)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), **self._health()}
