@@ -182,6 +182,8 @@ WindowFormSet = cast(
         can_delete=True,
         max_num=70,
         validate_max=True,
+        # Rows built whatever the (hidden, editable) row count says: a week's worth, not 1,070.
+        absolute_max=70,
     ),
 )
 
