@@ -322,6 +322,12 @@ def store_catalog_ids_get(*, merchant_id: int) -> dict[int, set[int]]:
 SOLD_OUT, ON_SALE = "sold_out", "on_sale"
 
 
+def search_text(typed: str, *, limit: int) -> str:
+    """What a search box's text is matched as: trimmed, at most `limit` characters, and without
+    NUL (nobody types one, and PostgreSQL refuses it in a query)."""
+    return typed.replace("\x00", "").strip()[:limit]
+
+
 @dataclass(frozen=True)
 class ItemFilter:
     """Which of a merchant's items an editor list or a bulk change means.

@@ -31,6 +31,7 @@ from catalogs.models import Item
 from catalogs.selectors import (
     SnoozeItemRow,
     SnoozeSection,
+    search_text,
     snooze_item_rows_get,
     snooze_items,
     snooze_items_search,
@@ -268,7 +269,7 @@ def _page_context(
 def _search_params(data) -> tuple[str, str, str]:
     """(query, section public id, page number) as given, cut to a sane length."""
     return (
-        data.get("q", "").strip()[:100],
+        search_text(data.get("q", ""), limit=100),
         data.get("section", "").strip()[:36],
         data.get("page", "1").strip()[:6] or "1",
     )

@@ -28,7 +28,7 @@ from catalogs.editor.views.common import (
     wants_partial,
 )
 from catalogs.models import Item, ModifierGroup
-from catalogs.selectors import entity_problems_list, group_options_list
+from catalogs.selectors import entity_problems_list, group_options_list, search_text
 from portal.exceptions import PortalError
 from portal.money import menu_money
 from portal.typing import EditorHttpRequest
@@ -115,7 +115,7 @@ def _group_options_context(
     options = group_options_list(group=group)
     for item in options:
         cast(_WithPriceDisplay, item).price_display = money.show(item.price)
-    find = request.GET.get("find", "").strip()[:200]
+    find = search_text(request.GET.get("find", ""), limit=200)
     return {
         "group": group,
         "options": options,

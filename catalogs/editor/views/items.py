@@ -37,6 +37,7 @@ from catalogs.selectors import (
     groups_listed,
     item_groups_list,
     item_sections_list,
+    search_text,
     section_tree_get,
 )
 from portal.exceptions import PortalError
@@ -76,7 +77,7 @@ def _item_form_choices(request: EditorHttpRequest, item: Item | None):
 
 def _groups_found(request: EditorHttpRequest, item: Item | None) -> tuple[str, list]:
     """The item page's group finder: groups whose name contains `find_group`, not yet on it."""
-    find = request.GET.get("find_group", "").strip()[:200]
+    find = search_text(request.GET.get("find_group", ""), limit=200)
     if not find:
         return find, []
     groups = groups_listed(merchant=request.membership.merchant, q=find)

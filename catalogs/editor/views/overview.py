@@ -33,6 +33,7 @@ from catalogs.selectors import (
     items_sold_out_at_get,
     menu_outline_rows_get,
     publish_problems_get,
+    search_text,
     section_counts_get,
     section_tree_get,
     store_catalog_ids_get,
@@ -52,7 +53,7 @@ def item_filter_from(request: EditorHttpRequest, sections: list[Section]) -> Ite
     """The item filter in the query string (or form): `q`, `section` (a section's id or
     "none"), `state`. An unknown section is a 404, like any other lookup."""
     source = request.POST if request.method == "POST" else request.GET
-    q = source.get("q", "").strip()[:200]
+    q = search_text(source.get("q", ""), limit=200)
     state = source.get("state", "")
     wanted = source.get("section", "")
     section = None
@@ -130,7 +131,7 @@ def items_page(
 
 
 def groups_page(request: EditorHttpRequest, *, merchant: Merchant, problems: dict) -> Page:
-    q = request.GET.get("gq", "").strip()[:200]
+    q = search_text(request.GET.get("gq", ""), limit=200)
     paginator = Paginator(groups_listed(merchant=merchant, q=q), GROUPS_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("gpage"))
     rows = list(page.object_list)

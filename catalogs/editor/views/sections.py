@@ -37,6 +37,7 @@ from catalogs.selectors import (
     items_filtered,
     items_places_get,
     items_sold_out_at_get,
+    search_text,
     section_items_list,
     section_tree_get,
 )
@@ -169,7 +170,7 @@ def _section_items_context(request: EditorHttpRequest, section: Section, add_for
         row.price_display = money.show(item.price)
         row.sold_out_at = sold_out.get(item.pk, [])
         row.index = index
-    find = request.GET.get("find", "").strip()[:200]
+    find = search_text(request.GET.get("find", ""), limit=200)
     return {
         "section": section,
         "entries": entries,
