@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -1437,6 +1438,18 @@ def test_login_refuses_absurd_credentials(world, username, password):
 
     assert response.status_code in (200, 403, 429)
     assert response.status_code != 200 or errors_shown(response)
+
+
+@pytest.mark.parametrize("url", ["login", "admin:login"])
+def test_login_lockout_keeps_a_long_username_within_its_table(world, url):
+    """Django's login form does not hold the username to its length, and the lockout wrote
+    all 100,000 characters into a 255-character column: PostgreSQL refused it (a 500)."""
+    response = Client().post(reverse(url), {"username": LONG, "password": "wrong"})
+
+    assert response.status_code == 200
+    assert errors_shown(response)
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == LONG[:255]
 
 
 @pytest.mark.parametrize("email", [NUL, LONG, "not-an-email", ""])
