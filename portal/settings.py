@@ -150,6 +150,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_CALLABLE = "portal.login_lockout.lockout_username"  # cut to fit axes' tables
 AXES_HANDLER = (
     "axes.handlers.cache.AxesCacheHandler"
     if env.str("REDIS_URL", default="")
