@@ -55,6 +55,13 @@ EDGE_TIMES = ["9999-12-31T23:59", "0001-01-01T00:00", "9999-12-31 23:59", "0001-
 OTHER_TIMES = ["2026-02-30T10:00", "2026-13-01T10:00", "24:00", "17:30+99:00", "", NUL, LONG]
 
 
+def on_doors(cases: list, *, sample: int = 3) -> list[tuple]:
+    """(door, *case): every case on the create page, the first few on the edit page (the two
+    share one form, so the edit page needs only to show it answers the same)."""
+    rows = [case if isinstance(case, tuple) else (case,) for case in cases]
+    return [("create", *row) for row in rows] + [("edit", *row) for row in rows[:sample]]
+
+
 # --- what a page shows ------------------------------------------------------------------------
 
 ERROR_CLASSES = {
@@ -213,8 +220,7 @@ def _item_data(world: World, **changes) -> dict:
     return {**data, **changes}
 
 
-@pytest.mark.parametrize("price", BAD_PRICES)
-@pytest.mark.parametrize("door", ["create", "edit"])
+@pytest.mark.parametrize(("door", "price"), on_doors(BAD_PRICES))
 def test_item_form_refuses_absurd_prices(world, door, price):
     url = (
         reverse("menu:item-create")
@@ -239,19 +245,20 @@ def test_item_form_stores_the_price_meant(world, typed, stored):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("name", NUL),
-        ("name", LONG),
-        ("name", ""),
-        ("name", "   "),
-        ("description", NUL),
-        ("description", LONG),
-        ("sections", ["not-a-section"]),
-        ("groups", ["not-a-group"]),
-    ],
+    ("door", "field", "value"),
+    on_doors(
+        [
+            ("name", NUL),
+            ("description", LONG),
+            ("sections", ["not-a-section"]),
+            ("name", LONG),
+            ("name", ""),
+            ("name", "   "),
+            ("description", NUL),
+            ("groups", ["not-a-group"]),
+        ]
+    ),
 )
-@pytest.mark.parametrize("door", ["create", "edit"])
 def test_item_form_refuses_absurd_text_and_choices(world, door, field, value):
     url = (
         reverse("menu:item-create")
@@ -309,23 +316,22 @@ def _catalog_data(world: World, rows: list[tuple[str, str, str]], **changes) -> 
     return {**data, **changes}
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        ("7", "09:00", "17:00"),
-        ("-1", "09:00", "17:00"),
-        ("someday", "09:00", "17:00"),
-        (NUL, "09:00", "17:00"),
-        ("0", "24:00", "17:00"),
-        ("0", "09:00", "25:61"),
-        ("0", "9999-12-31T23:59", "17:00"),
-        ("0", "09:00", "09:00"),
-        ("0", NUL, "17:00"),
-        ("0", LONG, "17:00"),
-        ("0", "", "17:00"),
-    ],
-)
-@pytest.mark.parametrize("door", ["create", "edit"])
+HOURS_ROWS = [
+    ("7", "09:00", "17:00"),
+    ("-1", "09:00", "17:00"),
+    ("someday", "09:00", "17:00"),
+    (NUL, "09:00", "17:00"),
+    ("0", "24:00", "17:00"),
+    ("0", "09:00", "25:61"),
+    ("0", "9999-12-31T23:59", "17:00"),
+    ("0", "09:00", "09:00"),
+    ("0", NUL, "17:00"),
+    ("0", LONG, "17:00"),
+    ("0", "", "17:00"),
+]
+
+
+@pytest.mark.parametrize(("door", "row"), on_doors([(row,) for row in HOURS_ROWS]))
 def test_opening_hours_refuse_absurd_rows(world, door, row):
     url = (
         reverse("menu:catalog-create")
@@ -435,18 +441,19 @@ def test_catalog_form_refuses_another_merchants_store(world):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("name", NUL),
-        ("name", LONG),
-        ("description", LONG),
-        ("place", "catalog:not-a-uuid"),
-        ("place", "section:" + "0" * 36),
-        ("place", NUL),
-        ("place", ""),
-    ],
+    ("door", "field", "value"),
+    on_doors(
+        [
+            ("name", NUL),
+            ("place", "catalog:not-a-uuid"),
+            ("name", LONG),
+            ("description", LONG),
+            ("place", "section:" + "0" * 36),
+            ("place", NUL),
+            ("place", ""),
+        ]
+    ),
 )
-@pytest.mark.parametrize("door", ["create", "edit"])
 def test_section_form_refuses_absurd_input(world, door, field, value):
     url = (
         reverse("menu:section-create")
@@ -652,8 +659,14 @@ def _bulk(world: World, step: str, change: str, value: str, **extra):
     return world.client.post(reverse("menu:bulk-price"), data)
 
 
-@pytest.mark.parametrize("value", [*BAD_PRICES, "0", "0.001"])
-@pytest.mark.parametrize("change", ["increase_percent", "decrease_amount", "increase_amount"])
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [
+        *[("increase_percent", v) for v in [*BAD_PRICES, "0", "0.001"]],
+        *[(change, v) for change in ("decrease_amount", "increase_amount") for v in BAD_PRICES[:5]],
+        ("decrease_amount", "0.001"),
+    ],
+)
 def test_bulk_price_change_refuses_absurd_amounts(world, change, value):
     before = snapshot()
 
@@ -1108,20 +1121,18 @@ def _store_data(**changes) -> dict:
 
 STORE_ABSURDITIES = [
     *[("tax_rate", v) for v in [*BAD_INTEGERS, "100.01", "0.001"] if v != "1.5"],
-    *[("delivery_fee_amount", v) for v in BAD_PRICES if v],
+    *[("delivery_fee_amount", v) for v in BAD_PRICES[:6]],
     # The same field and rule as the delivery fee.
     *[("minimum_order_amount", v) for v in ["1000000000000", "-1", "NaN"]],
-    *[("default_prep_minutes", v) for v in [*BAD_INTEGERS, "0", "241"]],
+    *[("default_prep_minutes", v) for v in [*BAD_INTEGERS[:4], "0", "241"]],
     ("name", NUL),
     ("name", LONG),
     ("description", LONG),
     ("phone", NUL),
     ("phone", LONG),
-    ("street", LONG),
     ("timezone", "Mars/Olympus_Mons"),
     ("timezone", NUL),
     ("currency", "XXX"),
-    ("currency", NUL),
     ("country", "ZZ"),
 ]
 
@@ -1563,17 +1574,12 @@ def test_admin_form_helper_saves_an_unchanged_form_without_errors(world, admin_c
 
 ADMIN_ABSURDITIES = [
     ("store", "name", NUL),
-    ("store", "name", LONG),
     ("store", "phone", NUL),
     ("store", "timezone", "Mars/Olympus_Mons"),
     ("store", "tax_rate_bp", "1000000000000"),
     ("store", "tax_rate_bp", "-1"),
-    ("store", "tax_rate_bp", "1e309"),
     ("store", "delivery_fee", "1000000000000"),
-    ("store", "delivery_fee", "NaN"),
-    ("store", "minimum_order", "-1"),
     ("store", "default_prep_minutes", "1000000000000"),
-    ("store", "currency", "XXX"),
     ("store", "merchant", "999999999"),
     ("catalog", "name", NUL),
     ("catalog", "name", LONG),
