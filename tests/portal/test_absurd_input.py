@@ -22,12 +22,15 @@ from urllib.parse import quote
 import pytest
 from axes.models import AccessAttempt
 from django.apps import apps
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from catalogs.models import AvailabilityWindow, Item, ItemSnooze
 from catalogs.tasks import catalog_publish_task
@@ -1025,6 +1028,25 @@ def test_sold_out_page_survives_absurd_searches(world, query):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "query", [{}, {"a": NUL, "b": "x"}, {"a": LONG, "b": LONG}, {"a": str(uuid.uuid4())}]
+)
+def test_menu_versions_compare_refuses_absurd_choices(world, query):
+    response = world.client.get(
+        reverse("publishing:version-compare", args=[world.store.public_id]), query, follow=True
+    )
+
+    assert response.status_code == 200
+    assert any("Choose two versions" in text for text in errors_shown(response))
+
+
+@pytest.mark.parametrize("query", [{"page": NUL}, {"page": "99999999999999999999"}])
+def test_menu_versions_page_survives_absurd_pages(world, query):
+    response = world.client.get(reverse("publishing:versions", args=[world.store.public_id]), query)
+
+    assert response.status_code == 200
+
+
 # --- store pause and resume -------------------------------------------------------------------
 
 
@@ -1472,6 +1494,41 @@ def test_password_reset_refuses_absurd_addresses(world, email):
     assert mail.outbox == []
 
 
+def _reset_link(client: Client, user) -> str:
+    """The set-password page a reset email links to (the link redirects to it once)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    response = client.get(reverse("password_reset_confirm", args=[uid, token]))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+@pytest.mark.parametrize("password", [NUL, "", "short"])
+def test_password_reset_confirm_refuses_absurd_passwords(world, password):
+    user = world.owner.user
+    client = Client()
+    url = _reset_link(client, user)
+
+    response = client.post(url, {"new_password1": password, "new_password2": password})
+
+    assert response.status_code == 200
+    assert errors_shown(response)
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_reset_confirm_takes_a_100_000_character_password(world):
+    user = world.owner.user
+    client = Client()
+    url = _reset_link(client, user)
+
+    response = client.post(url, {"new_password1": LONG + "!9", "new_password2": LONG + "!9"})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(LONG + "!9")
+
+
 @pytest.mark.parametrize("merchant", ["theirs", "not-a-uuid", NUL, ""])
 def test_merchant_switch_refuses_merchants_that_are_not_yours(world, merchant):
     value = str(world.their_store.merchant.public_id) if merchant == "theirs" else merchant
@@ -1623,6 +1680,43 @@ def test_admin_item_price_takes_the_highest_price_every_door_takes(world, admin_
     assert response.status_code == 302
     world.menu.burger.refresh_from_db()
     assert world.menu.burger.price == MAX_PRICE_MINOR
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"catalog": "", "parent": "burgers"}, id="inside-its-own-sub-section"),
+        pytest.param({"catalog": "their-catalog"}, id="another-merchants-catalog"),
+        pytest.param({"catalog": "", "parent": "their-section"}, id="another-merchants-parent"),
+        pytest.param({"catalog": "", "parent": ""}, id="in-nothing"),
+        pytest.param({"description": LONG}, id="description-100000"),
+    ],
+)
+def test_admin_section_page_refuses_absurd_places(world, admin_client, changes):
+    pks = {
+        "burgers": world.menu.burgers.pk,
+        "their-catalog": world.their_menu.lunch.pk,
+        "their-section": world.their_menu.mains.pk,
+    }
+    data = {name: str(pks.get(value, value)) for name, value in changes.items()}
+    before = snapshot()
+
+    response = _admin_save(admin_client, world.menu.mains, **data)
+
+    assert_refused(response, before=before)
+
+
+def test_admin_section_item_refuses_another_merchants_item(world, admin_client):
+    data = {
+        "section": str(world.menu.drinks.pk),
+        "item": str(world.their_menu.cola.pk),
+        "position": "0",
+    }
+    before = snapshot()
+
+    response = admin_client.post(reverse("admin:catalogs_sectionitem_add"), data)
+
+    assert_refused(response, before=before, said="another merchant")
 
 
 def _snooze_admin_data(world: World, until: str) -> dict:
