@@ -169,7 +169,7 @@ def order_search(
     if placed_to is not None:
         if isinstance(placed_to, datetime):
             queryset = queryset.filter(placed_at__lt=placed_to)
-        else:
+        elif placed_to < date.max:  # up to the last day there is: no end at all
             queryset = queryset.filter(placed_at__lt=_day_start(placed_to + timedelta(days=1)))
     return queryset
 

@@ -398,6 +398,10 @@ def order_cancel(*, order: Order, reason: str, note: str = "", user=None, actor:
     if reason not in CANCEL_REASONS:
         raise PortalError("Choose why the order is cancelled.", field="reason")
     note = (note or "").strip()
+    if "\x00" in note:  # PostgreSQL cannot store it, and Gett would get it as the reason
+        raise PortalError(
+            "The note has an invisible character (NUL) in it: type it again.", field="note"
+        )
     if len(note) > MAX_CANCEL_TEXT:
         raise PortalError(f"Keep the note under {MAX_CANCEL_TEXT} characters.", field="note")
     if reason == "other" and not note:

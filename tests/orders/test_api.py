@@ -241,3 +241,14 @@ def test_the_order_endpoints_are_in_the_openapi_schema(api):
     assert "post" in paths["/api/v1/orders/{public_id}/status/"]
     assert "post" in paths["/api/v1/orders/{public_id}/cancel/"]
     assert "Order" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("note", ["\x00", "Oven\x00broke"])
+def test_a_cancel_note_with_a_nul_is_refused_and_the_order_stays_open(api, order, note):
+    body = assert_problem(
+        api.post(cancel_url(order), {"reason": "other", "note": note}, format="json"), 400
+    )
+
+    assert body["errors"][0]["jsonPath"] == "$.note"
+    order.refresh_from_db()
+    assert order.state == "open"

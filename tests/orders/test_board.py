@@ -198,6 +198,18 @@ def test_cancel_other_without_a_note_is_refused(kitchen, order):
     assert Order.objects.get().state == "open"
 
 
+@pytest.mark.parametrize("note", ["\x00", "Oven\x00broke"])
+def test_a_cancel_note_with_a_nul_is_refused_in_words(kitchen, order, note):
+    """PostgreSQL cannot store a NUL, and Gett would get it as the cancelReason."""
+    response = kitchen.post(url("cancel", order), {"reason": "other", "note": note}, follow=True)
+
+    assert messages_of(response) == [
+        "The note has an invisible character (NUL) in it: type it again."
+    ]
+    assert Order.objects.get().state == "open"
+    assert not OutboundMessage.objects.filter(key=order.outbox_key).exists()
+
+
 def test_cancelling_a_closed_order_is_refused(kitchen, order):
     kitchen.post(url("cancel", order), {"reason": "too_busy"})
 

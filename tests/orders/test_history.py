@@ -123,3 +123,16 @@ def test_history_queries_do_not_grow_with_orders(
         response = kitchen.get(HISTORY)
 
     assert len(numbers(response)) == 25
+
+
+def test_the_last_day_there_is_and_the_first_are_whole_days_not_a_500(kitchen, client, shop, menu):
+    order = place(client, shop, menu)
+
+    for params in (
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+    ):
+        response = kitchen.get(HISTORY, params)
+        assert response.status_code == 200, params
+        assert numbers(response) == [order.partner_order_id], params
