@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
 
-from catalogs.hours import window_stretches
+from catalogs.hours import DAY, window_stretches
 from catalogs.models import (
     MIDNIGHT,
     AvailabilityWindow,
@@ -415,6 +415,9 @@ def windows_check(windows: Iterable[tuple[int, time, time]]) -> None:
     Mon 10–14 and Mon 14–16): write them as one window instead. PortalError on "windows".
 
     End 00:00 is the end of the day; a window whose start is after its end runs past midnight.
+    Days that meet at midnight do not touch: a window cannot run past a day's end except by
+    crossing midnight, so 24/7 is seven whole days (as Gett writes it) and Fri 22:00–24:00 with
+    Sat 00:00–02:00 is a night out.
     """
     intervals = []
     for weekday, start, end in windows:
@@ -426,6 +429,8 @@ def windows_check(windows: Iterable[tuple[int, time, time]]) -> None:
     for (_, first_end, first), (second_begin, _, second) in zip(
         intervals, intervals[1:], strict=False
     ):
+        if second_begin == first_end and first_end % DAY == 0:
+            continue  # one day's end is the next day's start
         if second_begin <= first_end and first != second:
             raise PortalError(
                 f"{first} and {second} overlap or touch. Make them one window, e.g. from the "

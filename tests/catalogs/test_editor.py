@@ -364,6 +364,21 @@ def test_overlapping_opening_hours_are_refused_with_a_clear_message(owner_client
     assert list(menu.lunch.windows.values_list("weekday", "start", "end")) == before
 
 
+def test_a_shop_open_round_the_clock_enters_every_day_all_day(owner_client, store, menu):
+    data = hours_data(
+        [(str(day), "00:00", "00:00") for day in range(7)],
+        name="Always",
+        description="",
+        stores=[str(store.public_id)],
+    )
+
+    response = owner_client.post(url("catalog-edit", menu.lunch.public_id), data)
+
+    assert response.status_code == 302
+    assert menu.lunch.windows.count() == 7
+    assert "Every day all day" in text(owner_client.get(url("overview")))
+
+
 def test_catalog_errors_are_shown_next_to_the_fields(owner_client, store, menu):
     data = hours_data([("2", "10:00", "10:00"), ("", "09:00", "")], name="  ", stores=[])
 

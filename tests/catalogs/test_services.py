@@ -144,6 +144,7 @@ def test_menus_do_not_mix_merchants(store):
         [(0, time(0), time(0)), (0, time(9), time(10))],  # inside a whole day
         [(0, time(22), time(2)), (1, time(1), time(3))],  # past midnight into the next day
         [(6, time(22), time(2)), (0, time(1), time(3))],  # Sunday night into Monday
+        [(0, time(22), time(2)), (1, time(2), time(5))],  # touching at 02:00: one window
     ],
 )
 def test_overlapping_or_touching_opening_hours_are_refused(store, windows):
@@ -155,6 +156,25 @@ def test_overlapping_or_touching_opening_hours_are_refused(store, windows):
 
     assert caught.value.field == "windows"
     assert list(catalog.windows.values_list("weekday", flat=True)) == [2]  # unchanged
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [
+        [(day, time(0), time(0)) for day in range(7)],  # 24/7, as Gett asks for it
+        [(4, time(22), time(0)), (5, time(0), time(2))],  # Gett's own split-at-midnight example
+        [(0, time(9), time(0)), (1, time(0), time(0)), (2, time(0), time(17))],  # Mon 9 to Wed 17
+        [(6, time(20), time(0)), (0, time(0), time(3))],  # Sunday night into Monday, split
+    ],
+)
+def test_windows_meeting_at_midnight_run_on_across_days(store, windows):
+    """A window can only end at a day's end: Gett's 24/7 is seven whole days, and a night
+    across midnight may be written as two windows. Days meeting at midnight are not "touching"."""
+    catalog = CatalogFactory(merchant=store.merchant)
+
+    services.catalog_windows_set(catalog=catalog, windows=windows)
+
+    assert catalog.windows.count() == len(windows)
 
 
 def test_separate_windows_on_one_day_or_next_days_are_fine(store):
