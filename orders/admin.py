@@ -157,14 +157,11 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An order changes through its services (the board, the API, Gett's webhooks). Its page
+        # only shows it: saving that page would write the whole row back as read, over a step
+        # or a webhook committed meanwhile, so a POST to it is refused.
+        return obj is None and super().has_change_permission(request)
 
     @admin.display(description="Total", ordering="total")
     def total_display(self, obj: Order) -> str:

@@ -1776,12 +1776,6 @@ def test_admin_snooze_refuses_another_merchants_item(world, admin_client):
     assert_refused(response, before=before, said="another merchant")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The order's admin page hides Save but takes a POST: it saves the whole order row "
-    "as it was read (updated_at moves, and a concurrent webhook or board change can be "
-    "written back over). Reported (orders/admin.py), not fixed here.",
-)
 @pytest.mark.parametrize(
     ("field", "value"),
     [("state", "delivered"), ("total", "-1"), ("cancel_reason", NUL), ("customer_name", LONG)],
