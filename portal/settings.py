@@ -42,7 +42,7 @@ PUBLIC_BASE_URL = (
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # Django's admin, on our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
