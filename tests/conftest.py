@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from moto.server import ThreadedMotoServer
 
+from catalogs.tasks import catalog_publish_task
 from gett.tasks import outbox_deliver_task
 from tests.factories import MembershipFactory, StoreFactory
 
@@ -67,6 +68,18 @@ def scheduled(monkeypatch):
         outbox_deliver_task,
         "apply_async",
         lambda args=None, kwargs=None, **options: calls.append(args[0]),
+    )
+    return calls
+
+
+@pytest.fixture
+def publishes(monkeypatch):
+    """Menu publishes handed to Celery, recorded as (store_id, trigger, user_id, countdown)."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(
+        catalog_publish_task,
+        "apply_async",
+        lambda args=None, kwargs=None, countdown=None, **options: calls.append((*args, countdown)),
     )
     return calls
 

@@ -1,20 +1,13 @@
 import pytest
 
-from catalogs.tasks import catalog_publish_task
 from stores.models import Store
 from tests.catalogs.menus import Menu, build_menu
 
 
 @pytest.fixture(autouse=True)
-def publishes(monkeypatch):
-    """Menu publishes handed to Celery, recorded as (store_id, trigger, user_id, countdown)."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(
-        catalog_publish_task,
-        "apply_async",
-        lambda args=None, kwargs=None, countdown=None, **options: calls.append((*args, countdown)),
-    )
-    return calls
+def _publishes_recorded(publishes):
+    """No menu test queues a real publish: each is recorded (`publishes`, tests/conftest.py)."""
+    return publishes
 
 
 @pytest.fixture(autouse=True)
