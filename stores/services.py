@@ -108,6 +108,23 @@ def end_of_today(*, store: Store, now: datetime) -> datetime:
     return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=store.tzinfo)
 
 
+# "For how long" choices shared by pauses and busy mode: a length, or "today" (until midnight).
+LENGTHS = {
+    "15m": timedelta(minutes=15),
+    "30m": timedelta(minutes=30),
+    "1h": timedelta(hours=1),
+    "2h": timedelta(hours=2),
+}
+
+
+def _end_for(*, store: Store, choice: str, now: datetime) -> datetime | None:
+    """When a "for how long" choice made now ends; None for a choice that is not one."""
+    if choice == "today":
+        return end_of_today(store=store, now=now)
+    length = LENGTHS.get(choice)
+    return None if length is None else now + length
+
+
 def resume_at_for_preset(
     *, store: Store, preset: str, at: datetime | None = None, now: datetime | None = None
 ) -> datetime | None:
@@ -116,14 +133,8 @@ def resume_at_for_preset(
     Only turns the choice into a time; whether that time is allowed is `store_pause`'s rule.
     """
     now = now or timezone.now()
-    if preset == "15m":
-        return now + timedelta(minutes=15)
-    if preset == "30m":
-        return now + timedelta(minutes=30)
-    if preset == "1h":
-        return now + timedelta(hours=1)
-    if preset == "today":
-        return end_of_today(store=store, now=now)
+    if preset in RESUME_PRESETS and (end := _end_for(store=store, choice=preset, now=now)):
+        return end
     if preset == "at":
         if at is None:
             raise PortalError("Choose the time the store should resume.", field="resume_at")
@@ -205,16 +216,10 @@ MAX_BUSY = timedelta(days=1)
 
 def busy_until_for(*, store: Store, for_: str, now: datetime | None = None) -> datetime:
     """When busy mode chosen now for `for_` (a BUSY_FOR key) ends."""
-    now = now or timezone.now()
-    if for_ == "30m":
-        return now + timedelta(minutes=30)
-    if for_ == "1h":
-        return now + timedelta(hours=1)
-    if for_ == "2h":
-        return now + timedelta(hours=2)
-    if for_ == "today":
-        return end_of_today(store=store, now=now)
-    raise PortalError("Choose how long the store is busy.", field="for")
+    end = _end_for(store=store, choice=for_, now=now or timezone.now())
+    if for_ not in BUSY_FOR or end is None:
+        raise PortalError("Choose how long the store is busy.", field="for")
+    return end
 
 
 @transaction.atomic
