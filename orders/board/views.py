@@ -107,6 +107,7 @@ def _board_context(request: HtmxHttpRequest, store: Store) -> dict:
     now = timezone.now()
     board = selectors.board_orders(store, now=now)
     _decorate(board["new_orders"] + board["working_orders"] + board["recent_orders"], store)
+    membership = access.membership_for(request, store.merchant_id)
     return {
         "store": store,
         "now": now,
@@ -115,13 +116,11 @@ def _board_context(request: HtmxHttpRequest, store: Store) -> dict:
         "busy_extra": store.busy_extra_at(now),
         "busy_for": store_services.BUSY_FOR.items(),
         "busy_presets": store_services.BUSY_EXTRA_PRESETS,
-        "can_busy": access.can(access.membership_for(request, store.merchant_id), Action.PAUSE),
+        "can_busy": access.can(membership, Action.PAUSE),
         "cancel_reasons": services.CANCEL_REASONS.items(),
         "poll_seconds": BOARD_POLL_SECONDS,
         "accept_minutes": selectors.ACCEPT_DEADLINE_MINUTES,
-        "can_test_order": access.can(
-            access.membership_for(request, store.merchant_id), Action.INTEGRATE
-        ),
+        "can_test_order": access.can(membership, Action.INTEGRATE),
         **board,
     }
 
